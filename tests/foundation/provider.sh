@@ -1,0 +1,43 @@
+#!/bin/bash
+# The provider through pyverbs: context, device/port queries, many PDs.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/sroce.sh"
+
+assert_ok sroce_link_add sroce12 lo
+python3 - <<'PY' || fail "pyverbs checks failed"
+import sys
+from pyverbs.device import Context
+from pyverbs.pd import PD
+import pyverbs.enums as e
+
+ctx = Context(name='sroce12')
+attr = ctx.query_device()
+assert attr.max_pd == 65536, attr.max_pd
+assert attr.max_qp == 16384, attr.max_qp
+assert attr.phys_port_cnt == 1
+assert attr.fw_version == '0.1.0', attr.fw_version
+port = ctx.query_port(1)
+assert port.state == e.IBV_PORT_ACTIVE, port.state
+assert port.link_layer == e.IBV_LINK_LAYER_ETHERNET
+assert port.max_msg_sz == 1 << 30
+pds = [PD(ctx) for _ in range(200)]
+for pd in pds:
+    pd.close()
+ctx.close()
+print('pyverbs: ok')
+PY
+# Unimplemented verbs are refused, not faked.
+python3 - <<'PY' || fail "create_cq was not refused"
+import errno
+from pyverbs.device import Context
+from pyverbs.cq import CQ
+from pyverbs.pyverbs_error import PyverbsRDMAError, PyverbsError
+ctx = Context(name='sroce12')
+try:
+    CQ(ctx, 16)
+except (PyverbsRDMAError, PyverbsError) as err:
+    print('create_cq refused:', err)
+else:
+    raise SystemExit('create_cq succeeded')
+PY
+exit 0

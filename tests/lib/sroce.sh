@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+# sroce helpers for tests that run inside the VM, as root.
+# Source after tests/lib/common.sh.
+
+SROCE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export RDMAV_DRIVERS=$SROCE_ROOT/build/lib/libsroce
+# Links and netdevs a test created, removed by sroce_cleanup (EXIT trap).
+SROCE_LINKS=()
+SROCE_NETDEVS=()
+SROCE_NETNS=()
+
+sroce_cleanup()
+{
+	local l n
+
+	for l in "${SROCE_LINKS[@]}"; do
+		[ -e "/sys/class/infiniband/$l" ] && rdma link delete "$l" 2>/dev/null
+	done
+	for n in "${SROCE_NETDEVS[@]}"; do
+		ip link del "$n" 2>/dev/null
+	done
+	for n in "${SROCE_NETNS[@]}"; do
+		ip netns del "$n" 2>/dev/null
+	done
+	return 0
+}
+
+# Runs after common.sh's exit handling would have: clean up, keep the status.
+sroce_exit()
+{
+	local rc=$?
+
+	sroce_cleanup
+	(exit "$rc")
+	common_exit
+}
+trap sroce_exit EXIT
+
+# sroce_link_add NAME NETDEV [netns]: create a link, remember it for cleanup.
+sroce_link_add()
+{
+	local name=$1 ndev=$2 ns=${3:-}
+
+	SROCE_LINKS+=("$name")
+	if [ -n "$ns" ]; then
+		ip netns exec "$ns" rdma link add "$name" type sroce netdev "$ndev"
+	else
+		rdma link add "$name" type sroce netdev "$ndev"
+	fi
+}
+
+sroce_netdev_add()	# NAME TYPE-ARGS...
+{
+	local name=$1
+	shift
+	SROCE_NETDEVS+=("$name")
+	ip link add "$name" "$@"
+}
+
+# Port attribute from sysfs, e.g. "state" -> "4: ACTIVE".
+port_attr()
+{
+	cat "/sys/class/infiniband/$1/ports/1/$2"
+}
+
+port_state()
+{
+	port_attr "$1" state | sed 's/^[0-9]*: //'
+}
+
+# has_gid DEV GID: the port's GID table holds GID (sysfs notation, RoCE v2).
+# One grep over the table: spawning a process per entry is slow under TCG.
+has_gid()
+{
+	local dev=$1 gid=$2 f
+
+	for f in $(grep -lx "$gid" /sys/class/infiniband/"$dev"/ports/1/gids/* 2>/dev/null); do
+		grep -q 'RoCE v2' "/sys/class/infiniband/$dev/ports/1/gid_attrs/types/${f##*/}" \
+			2>/dev/null && return 0
+	done
+	return 1
+}
+
+# IPv4 address -> RoCE GID in sysfs notation.
+ipv4_gid()
+{
+	local IFS=.
+	set -- $1
+	printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x\n' "$1" "$2" "$3" "$4"
+}
+
+ndevs_of_sroce()
+{
+	rdma link show 2>/dev/null | awk '{print $2, $NF}'
+}
