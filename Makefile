@@ -26,7 +26,7 @@ endif
 
 BUILD := $(CURDIR)/build
 
-all: module lib
+all: module lib testprogs
 
 module:
 	@test -n "$(KVER)" || { echo "sroce: no kernel headers installed; run 'make deps'" >&2; exit 1; }
@@ -39,16 +39,19 @@ modules-all:
 lib:
 	$(MAKE) -C lib O=$(BUILD)/lib
 
+testprogs:
+	$(MAKE) -C tests/progs OUT=$(BUILD)/tests
+
 deps:
 	./tests/vm/install-deps
 
 demo: modules-all lib
 	./tests/vm/demo
 
-check: modules-all lib
+check: modules-all lib testprogs
 	@./tests/check $(KVERS)
 
-install: module lib
+install: module lib testprogs
 	install -D -m 0644 $(BUILD)/$(KVER)/sroce.ko \
 		$(DESTDIR)/lib/modules/$(KVER)/updates/sroce.ko
 	test -n "$(DESTDIR)" || depmod -a $(KVER)
@@ -57,4 +60,4 @@ install: module lib
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all module modules-all lib deps demo check install clean
+.PHONY: all module modules-all lib testprogs deps demo check install clean

@@ -60,4 +60,66 @@ struct sroce_alloc_pd_resp {
 	__u32 reserved;
 };
 
+/*
+ * Rings shared between the kernel and the library.
+ *
+ * Every ring mapping starts with a struct sroce_ring_hdr followed by
+ * 2^log2_entries fixed-size entries.  The producer writes an entry, then
+ * publishes it with a store-release of @producer; the consumer reads
+ * @producer with a load-acquire, reads the entry, then frees it with a
+ * store-release of @consumer.  Indices are free-running 32-bit counters;
+ * entry i lives in slot (i & (entries - 1)).  Each index has a cache line
+ * of its own so producer and consumer do not false-share.
+ */
+#define SROCE_RING_ALIGN	64
+
+struct sroce_ring_hdr {
+	__u32 producer;
+	__u8 pad0[SROCE_RING_ALIGN - 4];
+	__u32 consumer;
+	__u8 pad1[SROCE_RING_ALIGN - 4];
+};
+
+/*
+ * Completion queue entry, written by the kernel, read by the library.
+ * Field values are those of struct ibv_wc / enum ibv_wc_status and
+ * enum ibv_wc_opcode (which equal the kernel's ib_wc ones).
+ */
+struct sroce_cqe {
+	__aligned_u64 wr_id;
+	__u32 status;		/* enum ib_wc_status */
+	__u32 opcode;		/* enum ib_wc_opcode */
+	__u32 vendor_err;
+	__u32 byte_len;
+	__be32 imm_data;	/* or invalidated rkey (IB_WC_WITH_INVALIDATE) */
+	__u32 qp_num;
+	__u32 src_qp;
+	__u32 wc_flags;		/* enum ib_wc_flags */
+	__u16 pkey_index;
+	__u16 slid;
+	__u8 sl;
+	__u8 dlid_path_bits;
+	__u8 network_hdr_type;	/* enum rdma_network_type, UD only */
+	__u8 reserved0;
+	__u8 smac[6];		/* UD only */
+	__u16 vlan_id;
+	__u8 reserved1[8];
+};
+
+/* CREATE_CQ: no request data; response: */
+struct sroce_create_cq_resp {
+	struct sroce_mmap_info ring;	/* sroce_ring_hdr + sroce_cqe[] */
+	__u32 log2_entries;		/* slots in the ring */
+	__u32 reserved;
+};
+
+/* RESIZE_CQ: no request data; response: */
+struct sroce_resize_cq_resp {
+	struct sroce_mmap_info ring;	/* the new ring; the old one is dead */
+	__u32 log2_entries;
+	__u32 reserved;
+};
+
+/* REG_MR: no request data, no response data. */
+
 #endif /* SROCE_ABI_H */
