@@ -3,7 +3,7 @@
 #
 # kernel_log_problems [FILE...]
 #	Reads kernel log lines (dmesg output) from the files or stdin and prints
-#	each report of a kernel problem with up to 40 lines of its context (the
+#	each report of a kernel problem with up to 60 lines of its context (the
 #	splat, up to its "---[ end trace" line).  Returns 0 if it found one, 1 if
 #	the log is clean.
 #
@@ -18,7 +18,7 @@
 
 kernel_log_problems()
 {
-	awk -v ignore="${SROCE_DMESG_IGNORE-}" -v context=40 -v limit=400 '
+	awk -v ignore="${SROCE_DMESG_IGNORE-}" -v context=60 -v limit=400 '
 	function is_problem(line)
 	{
 		return line ~ /Oops[:#]|BUG:|kernel BUG at|WARNING:|Kernel panic/ ||

@@ -6,11 +6,13 @@
 #   <cache>/<kver>/vmlinuz              kernel image
 #   <cache>/<kver>/config               kernel .config
 #   <cache>/<kver>/System.map
-#   <cache>/<kver>/lib/modules/<kver>/  modules, with depmod indexes
+#   <cache>/<kver>/lib/modules/<kver>/  modules (uncompressed), depmod indexes
 #   <cache>/<kver>/package              "<package> <version>", written last:
 #                                       a directory without it is incomplete
-#   <cache>/<kver>/initramfs.cpio       built by vmrun on first use
+#   <cache>/<kver>/vmlinux              uncompressed kernel (kcache_boot_image)
+#   <cache>/<kver>/initramfs.cpio       see lib/initramfs.sh
 #   <cache>/<kver>/initramfs.key        hash of the initramfs inputs
+#   <cache>/<kver>/extra/<hash>/        vmrun's depmod layers for --module
 
 kcache_dir()
 {
@@ -67,6 +69,7 @@ kcache_boot_image()
 		tail -c +$((off + 1)) "$kdir/vmlinuz" | $decompress >"$tmp" 2>/dev/null
 	fi
 	if [[ $(head -c 4 "$tmp" | od -An -tx1 | tr -d ' ') == 7f454c46 ]]; then
+		chmod 0644 "$tmp"
 		mv -f "$tmp" "$out"
 	else
 		rm -f "$tmp"
