@@ -39,4 +39,27 @@ static inline void sroce_compat_del_netdev_gids(struct ib_device *ibdev,
 }
 #endif
 
+/*
+ * The create_cq device op takes the driver udata on 6.1; since 6.11
+ * (commit dd6d7f8574d7) it takes the whole uverbs attribute bundle, whose
+ * driver_udata is that same udata.  Kernel consumers pass NULL either way.
+ * sroce_create_cq() takes a struct sroce_create_cq_arg * and gets its udata
+ * with sroce_create_cq_udata().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+#include <rdma/uverbs_ioctl.h>
+#define sroce_create_cq_arg	uverbs_attr_bundle
+static inline struct ib_udata *
+sroce_create_cq_udata(struct uverbs_attr_bundle *attrs)
+{
+	return attrs ? &attrs->driver_udata : NULL;
+}
+#else
+#define sroce_create_cq_arg	ib_udata
+static inline struct ib_udata *sroce_create_cq_udata(struct ib_udata *udata)
+{
+	return udata;
+}
+#endif
+
 #endif /* SROCE_COMPAT_H */

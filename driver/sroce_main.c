@@ -11,6 +11,7 @@
 #include <net/addrconf.h>
 #include <net/if_inet6.h>
 #include <rdma/ib_addr.h>
+#include <rdma/ib_cache.h>
 #include <rdma/rdma_netlink.h>
 
 #include "sroce.h"
@@ -25,6 +26,11 @@
 static LIST_HEAD(sroce_dev_list);
 static DEFINE_SPINLOCK(sroce_dev_lock);
 
+static bool sroce_selftest;
+module_param_named(selftest, sroce_selftest, bool, 0444);
+MODULE_PARM_DESC(selftest,
+		 "Run the self-tests (memory seam, CQ ring) at load; a failure fails the load");
+
 /* Caller must hold sroce_dev_lock. */
 static struct sroce_dev *sroce_find_dev_locked(const struct net_device *ndev)
 {
@@ -34,6 +40,35 @@ static struct sroce_dev *sroce_find_dev_locked(const struct net_device *ndev)
 		if (sdev->ndev == ndev)
 			return sdev;
 	return NULL;
+}
+
+/*
+ * The device bound to @ndev, with a registration reference (release with
+ * ib_device_put()), or NULL.  Any context; used by receive.
+ */
+struct sroce_dev *sroce_dev_get_by_ndev(struct net_device *ndev)
+{
+	struct sroce_dev *sdev;
+
+	spin_lock_bh(&sroce_dev_lock);
+	sdev = sroce_find_dev_locked(ndev);
+	if (sdev && !ib_device_try_get(&sdev->ibdev))
+		sdev = NULL;
+	spin_unlock_bh(&sroce_dev_lock);
+	return sdev;
+}
+
+/* Is @gid one of @sdev's own RoCEv2 GIDs (a loopback destination)? */
+bool sroce_gid_is_local(struct sroce_dev *sdev, const union ib_gid *gid)
+{
+	const struct ib_gid_attr *attr;
+
+	attr = rdma_find_gid_by_port(&sdev->ibdev, gid,
+				     IB_GID_TYPE_ROCE_UDP_ENCAP, 1, NULL);
+	if (IS_ERR(attr))
+		return false;
+	rdma_put_gid_attr(attr);
+	return true;
 }
 
 enum ib_port_state sroce_port_state(struct sroce_dev *sdev)
@@ -223,22 +258,54 @@ static const struct ib_device_ops sroce_dev_ops = {
 	.driver_id = RDMA_DRIVER_UNKNOWN,
 	.uverbs_abi_ver = SROCE_UVERBS_ABI_VERSION,
 
+	.alloc_hw_port_stats = sroce_alloc_hw_port_stats,
 	.alloc_pd = sroce_alloc_pd,
 	.alloc_ucontext = sroce_alloc_ucontext,
+	.create_ah = sroce_create_ah,
+	.create_cq = sroce_create_cq,
+	.create_qp = sroce_create_qp,
+	.create_srq = sroce_create_srq,
+	.create_user_ah = sroce_create_ah,
 	.dealloc_driver = sroce_dealloc_driver,
 	.dealloc_pd = sroce_dealloc_pd,
 	.dealloc_ucontext = sroce_dealloc_ucontext,
+	.dereg_mr = sroce_dereg_mr,
+	.destroy_ah = sroce_destroy_ah,
+	.destroy_cq = sroce_destroy_cq,
+	.destroy_qp = sroce_destroy_qp,
+	.destroy_srq = sroce_destroy_srq,
 	.disassociate_ucontext = sroce_disassociate_ucontext,
+	.fill_res_cq_entry = sroce_fill_res_cq_entry,
+	.fill_res_mr_entry = sroce_fill_res_mr_entry,
 	.get_dev_fw_str = sroce_get_dev_fw_str,
+	.get_dma_mr = sroce_get_dma_mr,
+	.get_hw_stats = sroce_get_hw_stats,
 	.get_link_layer = sroce_get_link_layer,
 	.get_port_immutable = sroce_get_port_immutable,
 	.mmap = sroce_mmap,
 	.mmap_free = sroce_mmap_free,
+	.modify_qp = sroce_modify_qp,
+	.modify_srq = sroce_modify_srq,
+	.poll_cq = sroce_poll_cq,
+	.post_recv = sroce_post_recv,
+	.post_send = sroce_post_send,
+	.post_srq_recv = sroce_post_srq_recv,
+	.query_ah = sroce_query_ah,
 	.query_device = sroce_query_device,
 	.query_pkey = sroce_query_pkey,
 	.query_port = sroce_query_port,
+	.query_qp = sroce_query_qp,
+	.query_srq = sroce_query_srq,
+	.reg_user_mr = sroce_reg_user_mr,
+	.req_notify_cq = sroce_req_notify_cq,
+	.rereg_user_mr = sroce_rereg_user_mr,
+	.resize_cq = sroce_resize_cq,
 
+	INIT_RDMA_OBJ_SIZE(ib_ah, sroce_ibah, ibah),
+	INIT_RDMA_OBJ_SIZE(ib_cq, sroce_cq, ibcq),
 	INIT_RDMA_OBJ_SIZE(ib_pd, sroce_pd, ibpd),
+	INIT_RDMA_OBJ_SIZE(ib_qp, sroce_qp, ibqp),
+	INIT_RDMA_OBJ_SIZE(ib_srq, sroce_srq, ibsrq),
 	INIT_RDMA_OBJ_SIZE(ib_ucontext, sroce_ucontext, ibuc),
 };
 
@@ -257,9 +324,18 @@ static void sroce_dealloc_driver(struct ib_device *ibdev)
 	spin_unlock_bh(&sroce_dev_lock);
 	/* Off the list, nobody can queue it again. */
 	cancel_work_sync(&sdev->gid_work);
+	/* Off the list, receive cannot find it: release the wire. */
+	sroce_net_dev_close(sdev);
+	sroce_stats_fini(sdev);
 
 	WARN_ON(atomic_read(&sdev->num_pd) || atomic_read(&sdev->num_ucontext));
+	WARN_ON(atomic_read(&sdev->num_cq));
 	ida_destroy(&sdev->pd_ida);
+	WARN_ON(!xa_empty(&sdev->qp_xa) || !xa_empty(&sdev->ah_xa));
+	xa_destroy(&sdev->qp_xa);
+	xa_destroy(&sdev->ah_xa);
+	ida_destroy(&sdev->srq_ida);
+	sroce_mr_table_destroy(&sdev->mrs);
 	netdev_put(sdev->ndev, &sdev->ndev_tracker);
 }
 
@@ -327,13 +403,35 @@ static int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	ida_init(&sdev->pd_ida);
 	atomic_set(&sdev->num_ucontext, 0);
 	atomic_set(&sdev->num_pd, 0);
+	atomic_set(&sdev->num_cq, 0);
+	xa_init_flags(&sdev->qp_xa, XA_FLAGS_ALLOC);
+	atomic_set(&sdev->num_qp, 0);
+	xa_init_flags(&sdev->ah_xa, XA_FLAGS_ALLOC1);
+	atomic_set(&sdev->num_ah, 0);
+	ida_init(&sdev->srq_ida);
+	atomic_set(&sdev->num_srq, 0);
 
 	sdev->ibdev.node_type = RDMA_NODE_IB_CA;
 	sdev->ibdev.phys_port_cnt = 1;
 	sdev->ibdev.num_comp_vectors = 1;
+	/*
+	 * ib_core enables the uverbs write commands of the ops a driver has,
+	 * except the data-path ones.  Arming a CQ is a command, and so is
+	 * the send queue doorbell (a POST_SEND without work requests);
+	 * polling and posting receives are not (the library uses the rings).
+	 */
+	sdev->ibdev.uverbs_cmd_mask |= BIT_ULL(IB_USER_VERBS_CMD_REQ_NOTIFY_CQ) |
+				       BIT_ULL(IB_USER_VERBS_CMD_POST_SEND);
 	strscpy(sdev->ibdev.node_desc, "sroce", sizeof(sdev->ibdev.node_desc));
 	sroce_set_node_guid(sdev);
 	ib_set_device_ops(&sdev->ibdev, &sroce_dev_ops);
+
+	err = sroce_mr_table_init(&sdev->mrs);
+	if (err)
+		goto err_dealloc;
+	err = sroce_stats_init(sdev);
+	if (err)
+		goto err_dealloc;
 
 	err = ib_device_set_netdev(&sdev->ibdev, ndev, 1);
 	if (err)
@@ -355,6 +453,10 @@ static int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 	}
 	list_add_tail(&sdev->list, &sroce_dev_list);
 	spin_unlock_bh(&sroce_dev_lock);
+
+	err = sroce_net_dev_open(sdev);
+	if (err)
+		goto err_dealloc;
 
 	err = ib_register_device(&sdev->ibdev, ibdev_name, NULL);
 	if (err) {
@@ -398,9 +500,26 @@ static int __init sroce_init(void)
 {
 	int err;
 
+	if (sroce_selftest) {
+		err = sroce_selftest_run();
+		if (err)
+			return err;
+		err = sroce_cq_selftest();
+		if (err)
+			return err;
+	}
+
+	/* QP work items: unbound, they may sleep in MR copies and faults */
+	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND, 0);
+	if (!sroce_wq)
+		return -ENOMEM;
+	err = sroce_net_init();
+	if (err)
+		goto err_wq;
+
 	err = register_netdevice_notifier(&sroce_netdev_nb);
 	if (err)
-		return err;
+		goto err_net;
 	err = register_inetaddr_notifier(&sroce_inetaddr_nb);
 	if (err)
 		goto err_netdev;
@@ -416,6 +535,10 @@ err_inet:
 	unregister_inetaddr_notifier(&sroce_inetaddr_nb);
 err_netdev:
 	unregister_netdevice_notifier(&sroce_netdev_nb);
+err_net:
+	sroce_net_exit();
+err_wq:
+	destroy_workqueue(sroce_wq);
 	return err;
 }
 
@@ -442,6 +565,9 @@ static void __exit sroce_exit(void)
 	unregister_inet6addr_notifier(&sroce_inet6addr_nb);
 	unregister_inetaddr_notifier(&sroce_inetaddr_nb);
 	unregister_netdevice_notifier(&sroce_netdev_nb);
+	sroce_net_exit();
+	destroy_workqueue(sroce_wq);
+	rcu_barrier();		/* address handles are freed by call_rcu */
 	pr_info("sroce: unloaded\n");
 }
 

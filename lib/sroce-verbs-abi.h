@@ -127,6 +127,21 @@ struct verbs_cq {
 	};
 };
 
+/* verbs_qp.comp_mask: ibv_qp_to_qp_ex() returns &qp_ex only with VERBS_QP_EX. */
+enum {
+	VERBS_QP_XRCD		= 1 << 0,
+	VERBS_QP_EX		= 1 << 1,
+};
+
+/* ibv_cmd_create_srq_ex() writes srq_type, and cq/xrcd/srq_num when used. */
+struct verbs_srq {
+	struct ibv_srq srq;
+	enum ibv_srq_type srq_type;
+	struct verbs_xrcd *xrcd;
+	struct ibv_cq *cq;
+	uint32_t srq_num;
+};
+
 /*
  * Union of every op a provider may implement, sorted by name.  An op left
  * NULL keeps libibverbs' default, which fails with EOPNOTSUPP.
@@ -251,6 +266,78 @@ struct ibv_alloc_pd {
 	struct ib_uverbs_alloc_pd core_payload;
 };
 
+struct ibv_reg_mr {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_reg_mr core_payload;
+};
+
+struct ibv_rereg_mr {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_rereg_mr core_payload;
+};
+
+/* Extended (IB_USER_VERBS_CMD_FLAG_EXTENDED) write commands start with both headers. */
+struct ex_hdr {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_ex_cmd_hdr ex_hdr;
+};
+
+struct ibv_create_cq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_cq core_payload;
+};
+
+struct ibv_create_cq_ex {
+	struct ex_hdr hdr;
+	struct ib_uverbs_ex_create_cq core_payload;
+};
+
+struct ibv_resize_cq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_resize_cq core_payload;
+};
+
+struct ibv_create_qp_ex {
+	struct ex_hdr hdr;
+	struct ib_uverbs_ex_create_qp core_payload;
+};
+
+struct ibv_modify_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_modify_qp core_payload;
+};
+
+struct ibv_query_qp {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_query_qp core_payload;
+};
+
+/* The provider writes this one itself: the zero-WR POST_SEND doorbell. */
+struct ibv_post_send {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_post_send core_payload;
+};
+
+struct ibv_create_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_srq core_payload;
+};
+
+struct ibv_create_xsrq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_create_xsrq core_payload;
+};
+
+struct ibv_modify_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_modify_srq core_payload;
+};
+
+struct ibv_query_srq {
+	struct ib_uverbs_cmd_hdr hdr;
+	struct ib_uverbs_query_srq core_payload;
+};
+
 /* ---- entry points exported by libibverbs under IBVERBS_PRIVATE_34 ---- */
 
 enum {
@@ -284,6 +371,91 @@ int ibv_cmd_query_port(struct ibv_context *context, uint8_t port_num,
 int ibv_cmd_alloc_pd(struct ibv_context *context, struct ibv_pd *pd, struct ibv_alloc_pd *cmd,
 		     size_t cmd_size, struct ib_uverbs_alloc_pd_resp *resp, size_t resp_size);
 int ibv_cmd_dealloc_pd(struct ibv_pd *pd);
+/*
+ * MR commands.  ibv_cmd_reg_mr() fills vmr->ibv_mr (handle, lkey, rkey,
+ * context), vmr->mr_type and vmr->access; ibv_cmd_rereg_mr() updates lkey
+ * and rkey (and the context for a PD change) and reads pd->handle only with
+ * IBV_REREG_MR_CHANGE_PD.  Argument order read back from the v44
+ * libibverbs.so.1 (see the end of this file).
+ */
+int ibv_cmd_reg_mr(struct ibv_pd *pd, void *addr, size_t length, uint64_t hca_va, int access,
+		   struct verbs_mr *vmr, struct ibv_reg_mr *cmd, size_t cmd_size,
+		   struct ib_uverbs_reg_mr_resp *resp, size_t resp_size);
+int ibv_cmd_rereg_mr(struct verbs_mr *vmr, uint32_t flags, void *addr, size_t length,
+		     uint64_t hca_va, int access, struct ibv_pd *pd, struct ibv_rereg_mr *cmd,
+		     size_t cmd_sz, struct ib_uverbs_rereg_mr_resp *resp, size_t resp_sz);
+int ibv_cmd_dereg_mr(struct verbs_mr *vmr);
+/*
+ * CQ commands.  ibv_cmd_create_cq() and ibv_cmd_create_cq_ex() set the
+ * context, handle and cqe of the ibv_cq; libibverbs initialises the rest
+ * (channel, cq_context, event counters) after the provider's create op
+ * returns.  ibv_cmd_create_cq_ex() refuses comp_mask bits other than
+ * IBV_CQ_INIT_ATTR_MASK_FLAGS/PD and turns IBV_CREATE_CQ_ATTR_IGNORE_OVERRUN
+ * and completion timestamps (unless cmd_flags has bit 0, "timestamp
+ * ignored") into kernel CQ flags.  ibv_cmd_resize_cq() stores the kernel's
+ * cqe in cq->cqe.  ibv_cmd_destroy_cq() waits until every completion and
+ * async event reported for the CQ was acknowledged.  Argument order and the
+ * core sizes asserted below read back from the v44 libibverbs.so.1.
+ */
+int ibv_cmd_create_cq(struct ibv_context *context, int cqe, struct ibv_comp_channel *channel,
+		      int comp_vector, struct ibv_cq *cq, struct ibv_create_cq *cmd,
+		      size_t cmd_size, struct ib_uverbs_create_cq_resp *resp, size_t resp_size);
+int ibv_cmd_create_cq_ex(struct ibv_context *context, const struct ibv_cq_init_attr_ex *cq_attr,
+			 struct verbs_cq *cq, struct ibv_create_cq_ex *cmd, size_t cmd_size,
+			 struct ib_uverbs_ex_create_cq_resp *resp, size_t resp_size,
+			 uint32_t cmd_flags);
+int ibv_cmd_req_notify_cq(struct ibv_cq *cq, int solicited_only);
+int ibv_cmd_resize_cq(struct ibv_cq *cq, int cqe, struct ibv_resize_cq *cmd, size_t cmd_size,
+		      struct ib_uverbs_resize_cq_resp *resp, size_t resp_size);
+int ibv_cmd_destroy_cq(struct ibv_cq *cq);
+/*
+ * QP commands.  ibv_cmd_create_qp_ex2() needs IBV_QP_INIT_ATTR_PD, takes
+ * the ioctl path (or the legacy CREATE_QP write when the ioctl uAPI is
+ * missing), stores the kernel's caps in attr_ex->cap, sets handle, qp_num,
+ * context, pd, cqs, srq, qp_type, state (RESET) and zeroes vqp->comp_mask.
+ * ibv_cmd_modify_qp() refuses attr_mask bits above 0x1ffffff (rate limit
+ * and later) with EOPNOTSUPP; ibv_modify_qp() and ibv_query_qp() then
+ * track qp->state themselves.  ibv_cmd_destroy_qp() waits for
+ * the async events reported for the QP to be acknowledged.
+ */
+int ibv_cmd_create_qp_ex2(struct ibv_context *context, struct verbs_qp *qp,
+			  struct ibv_qp_init_attr_ex *attr_ex, struct ibv_create_qp_ex *cmd,
+			  size_t cmd_size, struct ib_uverbs_ex_create_qp_resp *resp,
+			  size_t resp_size);
+int ibv_cmd_modify_qp(struct ibv_qp *qp, struct ibv_qp_attr *attr, int attr_mask,
+		      struct ibv_modify_qp *cmd, size_t cmd_size);
+int ibv_cmd_query_qp(struct ibv_qp *qp, struct ibv_qp_attr *qp_attr, int attr_mask,
+		     struct ibv_qp_init_attr *qp_init_attr, struct ibv_query_qp *cmd,
+		     size_t cmd_size);
+int ibv_cmd_destroy_qp(struct ibv_qp *qp);
+/*
+ * SRQ commands.  Both creates set srq->context (and the mutex and cond) and
+ * store the kernel's max_wr/max_sge in attr; ibv_cmd_create_srq_ex() needs
+ * IBV_SRQ_INIT_ATTR_PD, refuses comp_mask >= IBV_SRQ_INIT_ATTR_RESERVED
+ * with EOPNOTSUPP and, on the write fallback, reads attr_ex->srq_type even
+ * without IBV_SRQ_INIT_ATTR_TYPE.  ibv_cmd_query_srq() fills max_wr,
+ * max_sge and srq_limit.
+ */
+int ibv_cmd_create_srq(struct ibv_pd *pd, struct ibv_srq *srq, struct ibv_srq_init_attr *attr,
+		       struct ibv_create_srq *cmd, size_t cmd_size,
+		       struct ib_uverbs_create_srq_resp *resp, size_t resp_size);
+int ibv_cmd_create_srq_ex(struct ibv_context *context, struct verbs_srq *srq,
+			  struct ibv_srq_init_attr_ex *attr_ex, struct ibv_create_xsrq *cmd,
+			  size_t cmd_size, struct ib_uverbs_create_srq_resp *resp,
+			  size_t resp_size);
+int ibv_cmd_modify_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr, int srq_attr_mask,
+		       struct ibv_modify_srq *cmd, size_t cmd_size);
+int ibv_cmd_query_srq(struct ibv_srq *srq, struct ibv_srq_attr *srq_attr,
+		      struct ibv_query_srq *cmd, size_t cmd_size);
+int ibv_cmd_destroy_srq(struct ibv_srq *srq);
+/*
+ * AH commands: CREATE_AH is a write command with no request udata; the
+ * response udata follows the 4-byte ib_uverbs_create_ah_resp.
+ * ibv_cmd_create_ah() sets ah->handle and ah->context.
+ */
+int ibv_cmd_create_ah(struct ibv_pd *pd, struct ibv_ah *ah, struct ibv_ah_attr *attr,
+		      struct ib_uverbs_create_ah_resp *resp, size_t resp_size);
+int ibv_cmd_destroy_ah(struct ibv_ah *ah);
 
 /*
  * Allocate a provider context of type *(ptr) whose struct verbs_context is
@@ -316,5 +488,56 @@ _Static_assert(offsetof(struct verbs_qp, qp_ex.qp_base) == 0, "verbs_qp base fir
 _Static_assert(sizeof(struct ibv_get_context) == 16, "GET_CONTEXT request");
 _Static_assert(sizeof(struct ibv_query_port) == 24, "QUERY_PORT request");
 _Static_assert(sizeof(struct ibv_alloc_pd) == 16, "ALLOC_PD request");
+/*
+ * ibv_cmd_reg_mr() stores start/length/hca_va/pd_handle/access at 0x10..0x2c
+ * of the request and sends 0x30 core bytes; ibv_cmd_rereg_mr() sends 0x38;
+ * both write handle+lkey at ibv_mr+0x20, rkey at +0x28; reg_mr writes
+ * mr_type at verbs_mr+0x30 and access at +0x34.
+ */
+_Static_assert(sizeof(struct ibv_reg_mr) == 0x30, "REG_MR request");
+_Static_assert(offsetof(struct ibv_reg_mr, core_payload.start) == 0x10, "REG_MR start");
+_Static_assert(offsetof(struct ibv_reg_mr, core_payload.access_flags) == 0x2c, "REG_MR access");
+_Static_assert(sizeof(struct ibv_rereg_mr) == 0x38, "REREG_MR request");
+_Static_assert(offsetof(struct verbs_mr, mr_type) == 0x30, "verbs_mr.mr_type");
+_Static_assert(offsetof(struct verbs_mr, access) == 0x34, "verbs_mr.access");
+
+/*
+ * ibv_cmd_create_cq() sends 0x28 core request bytes and expects 0x8 core
+ * response bytes, ibv_cmd_create_cq_ex() 0x38 and 0x10, ibv_cmd_resize_cq()
+ * 0x18 and 0x8 (it writes cq_handle and cqe at 0x10/0x14 of the request).
+ */
+_Static_assert(sizeof(struct ibv_create_cq) == 0x28, "CREATE_CQ request");
+_Static_assert(sizeof(struct ib_uverbs_create_cq_resp) == 0x8, "CREATE_CQ response");
+_Static_assert(sizeof(struct ibv_create_cq_ex) == 0x38, "EX_CREATE_CQ request");
+_Static_assert(sizeof(struct ib_uverbs_ex_create_cq_resp) == 0x10, "EX_CREATE_CQ response");
+_Static_assert(sizeof(struct ibv_resize_cq) == 0x18, "RESIZE_CQ request");
+_Static_assert(offsetof(struct ibv_resize_cq, core_payload.cq_handle) == 0x10, "RESIZE_CQ handle");
+_Static_assert(sizeof(struct ib_uverbs_resize_cq_resp) == 0x8, "RESIZE_CQ response");
+
+/*
+ * QP, SRQ and AH commands, read back from the v44 libibverbs.so.1:
+ * ibv_cmd_create_qp_ex2() takes 0x58 core request and 0x28 core response
+ * bytes (the rest is udata), ibv_cmd_create_srq() 0x28/0x10,
+ * ibv_cmd_create_srq_ex() 0x38/0x10, ibv_cmd_modify_qp() sends 0x78 bytes,
+ * ibv_cmd_query_qp() 0x18 and expects 0x80, ibv_cmd_modify_srq() and
+ * ibv_cmd_query_srq() send 0x18.  ibv_qp_to_qp_ex() tests bit 1 of the
+ * word at 0x160 (verbs_qp.comp_mask); the SRQ create writes srq_type,
+ * xrcd, cq and srq_num at 0x80/0x88/0x90/0x98 of the verbs_srq.
+ */
+_Static_assert(sizeof(struct ibv_create_qp_ex) == 0x58, "CREATE_QP_EX request");
+_Static_assert(sizeof(struct ib_uverbs_ex_create_qp_resp) == 0x28, "CREATE_QP_EX response");
+_Static_assert(sizeof(struct ibv_create_srq) == 0x28, "CREATE_SRQ request");
+_Static_assert(sizeof(struct ibv_create_xsrq) == 0x38, "CREATE_XSRQ request");
+_Static_assert(sizeof(struct ib_uverbs_create_srq_resp) == 0x10, "CREATE_SRQ response");
+_Static_assert(sizeof(struct ibv_modify_qp) == 0x78, "MODIFY_QP request");
+_Static_assert(sizeof(struct ibv_query_qp) == 0x18, "QUERY_QP request");
+_Static_assert(sizeof(struct ib_uverbs_query_qp_resp) == 0x80, "QUERY_QP response");
+_Static_assert(sizeof(struct ibv_modify_srq) == 0x18, "MODIFY_SRQ request");
+_Static_assert(sizeof(struct ibv_query_srq) == 0x18, "QUERY_SRQ request");
+_Static_assert(sizeof(struct ib_uverbs_create_ah_resp) == 4, "CREATE_AH response");
+_Static_assert(sizeof(struct ibv_post_send) == 0x20, "POST_SEND request");
+_Static_assert(offsetof(struct verbs_qp, comp_mask) == 0x160, "verbs_qp.comp_mask");
+_Static_assert(offsetof(struct verbs_srq, srq_type) == 0x80, "verbs_srq.srq_type");
+_Static_assert(offsetof(struct verbs_srq, srq_num) == 0x98, "verbs_srq.srq_num");
 
 #endif /* SROCE_VERBS_ABI_H */

@@ -120,6 +120,97 @@ struct sroce_resize_cq_resp {
 	__u32 reserved;
 };
 
-/* REG_MR: no request data, no response data. */
+/* REG_MR, REREG_MR: no request data, no response data. */
+
+/*
+ * Work queues.  A QP's send queue (SQ) and receive queue (RQ), and an SRQ,
+ * are rings like the CQ's (struct sroce_ring_hdr, then the slots), with the
+ * library as producer and the kernel as consumer.  Slots have a per-queue
+ * stride of 2^log2_stride bytes: a WQE header, then num_sge struct
+ * sroce_sge, or for IB_SEND_INLINE the inline bytes, in the same space.
+ *
+ * Doorbell: after publishing new send WQEs (store-release of producer),
+ * the library issues a full barrier and reads sroce_sq_ctrl.kernel_idle;
+ * only when it is non-zero does it ring the doorbell (a POST_SEND command
+ * with no work requests).  The kernel's requester clears kernel_idle while
+ * it runs, and before going idle sets it, issues a full barrier and
+ * re-checks producer, so a WQE is never left unnoticed.  Receive WQEs need
+ * no doorbell: the responder consumes them when requests arrive.
+ */
+struct sroce_sge {
+	__aligned_u64 addr;
+	__u32 length;
+	__u32 lkey;
+};
+
+/* Follows struct sroce_ring_hdr of the SQ ring (same mapping). */
+struct sroce_sq_ctrl {
+	__u32 kernel_idle;
+	__u8 pad[SROCE_RING_ALIGN - 4];
+};
+
+struct sroce_send_wqe {
+	__aligned_u64 wr_id;
+	__u32 opcode;		/* enum ib_uverbs_wr_opcode */
+	__u32 send_flags;	/* IB_SEND_* (== IBV_SEND_*) */
+	__be32 imm_data;	/* or invalidate_rkey */
+	__u32 num_sge;		/* or inline byte count with IB_SEND_INLINE */
+	union {
+		struct {
+			__aligned_u64 remote_addr;
+			__u32 rkey;
+			__u32 reserved;
+		} rdma;
+		struct {
+			__aligned_u64 remote_addr;
+			__aligned_u64 compare_add;
+			__aligned_u64 swap;
+			__u32 rkey;
+			__u32 reserved;
+		} atomic;
+		struct {
+			__u32 ah_num;	/* sroce_create_ah_resp.ah_num */
+			__u32 remote_qpn;
+			__u32 remote_qkey;
+			__u32 reserved;
+		} ud;
+	} wr;
+	__aligned_u64 reserved;
+	/* then struct sroce_sge[num_sge], or the inline data */
+};
+
+struct sroce_recv_wqe {
+	__aligned_u64 wr_id;
+	__u32 num_sge;
+	__u32 reserved;
+	/* then struct sroce_sge[num_sge] */
+};
+
+/* CREATE_QP: no request data; response: */
+struct sroce_create_qp_resp {
+	struct sroce_mmap_info sq;	/* ring hdr + sroce_sq_ctrl + slots */
+	struct sroce_mmap_info rq;	/* ring hdr + slots; size 0 with an SRQ */
+	__u32 sq_log2_entries;
+	__u32 sq_log2_stride;
+	__u32 rq_log2_entries;
+	__u32 rq_log2_stride;
+	__u32 sq_slot_offset;		/* first slot, from the start of sq */
+	__u32 rq_slot_offset;
+};
+
+/* CREATE_SRQ: no request data; response: */
+struct sroce_create_srq_resp {
+	struct sroce_mmap_info rq;	/* ring hdr + slots */
+	__u32 log2_entries;
+	__u32 log2_stride;
+	__u32 slot_offset;
+	__u32 srqn;
+};
+
+/* CREATE_AH: no request data; response: */
+struct sroce_create_ah_resp {
+	__u32 ah_num;			/* what UD send WQEs name */
+	__u32 reserved;
+};
 
 #endif /* SROCE_ABI_H */

@@ -27,17 +27,20 @@ ctx.close()
 print('pyverbs: ok')
 PY
 # Unimplemented verbs are refused, not faked.
-python3 - <<'PY' || fail "create_cq was not refused"
+python3 - <<'PY' || fail "alloc_mw was not refused"
 import errno
+import pyverbs.enums as e
 from pyverbs.device import Context
-from pyverbs.cq import CQ
+from pyverbs.pd import PD
+from pyverbs.mr import MW
 from pyverbs.pyverbs_error import PyverbsRDMAError, PyverbsError
 ctx = Context(name='sroce12')
+pd = PD(ctx)
 try:
-    CQ(ctx, 16)
+    MW(pd, e.IBV_MW_TYPE_1)
 except (PyverbsRDMAError, PyverbsError) as err:
-    print('create_cq refused:', err)
+    print('alloc_mw refused:', err)
 else:
-    raise SystemExit('create_cq succeeded')
+    raise SystemExit('alloc_mw succeeded')
 PY
 exit 0

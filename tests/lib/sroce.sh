@@ -93,3 +93,18 @@ ndevs_of_sroce()
 {
 	rdma link show 2>/dev/null | awk '{print $2, $NF}'
 }
+
+# gid_index DEV GID: index of a RoCE v2 GID in DEV's table (sysfs notation).
+gid_index()
+{
+	local dev=$1 gid=$2 f
+
+	for f in $(grep -lx "$gid" /sys/class/infiniband/"$dev"/ports/1/gids/* 2>/dev/null); do
+		if grep -q 'RoCE v2' "/sys/class/infiniband/$dev/ports/1/gid_attrs/types/${f##*/}" \
+			2>/dev/null; then
+			echo "${f##*/}"
+			return 0
+		fi
+	done
+	return 1
+}

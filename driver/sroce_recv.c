@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * sroce: packet dispatch.  sroce_rcv() runs in softirq (UDP encap_rcv) or
+ * in a requester's work (loopback fast path).  It only finds the packet's
+ * QP and queues the packet there; all protocol work and every touch of
+ * memory regions happen in the QP's work item.
+ */
+
+#include "sroce.h"
+#include "sroce_hdr.h"
+
+void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb)
+{
+	const struct sroce_opcode_info *info;
+	struct sroce_bth *bth;
+	struct sroce_qp *qp;
+	enum ib_qp_state state;
+
+	if (!pskb_may_pull(skb, sizeof(*bth)))
+		goto short_pkt;
+	bth = (void *)skb->data;
+	info = sroce_opcode_info(bth->opcode);
+	if (!(info->flags & SROCE_OP_VALID)) {
+		sroce_stat_inc(sdev, SROCE_STAT_RX_BAD_OPCODE);
+		goto drop;
+	}
+	if (!pskb_may_pull(skb, info->hdr_len))
+		goto short_pkt;
+	bth = (void *)skb->data;
+
+	qp = sroce_qp_get(sdev, sroce_bth_qpn(bth));
+	if (!qp) {
+		sroce_stat_inc(sdev, SROCE_STAT_RX_UNKNOWN_QP);
+		goto drop;
+	}
+	state = READ_ONCE(qp->state);
+	if (!!(info->flags & SROCE_OP_UD) != (qp->ibqp.qp_type == IB_QPT_UD) ||
+	    state < IB_QPS_RTR || state == IB_QPS_ERR) {
+		sroce_stat_inc(sdev, SROCE_STAT_RX_BAD_QP_STATE);
+		goto drop_qp;
+	}
+	if (skb_queue_len(&qp->rxq) >= SROCE_MAX_RXQ) {
+		sroce_stat_inc(sdev, SROCE_STAT_RX_QP_OVERFLOW);
+		goto drop_qp;
+	}
+	/* The engines read headers directly: make them linear. */
+	if (skb_linearize(skb))
+		goto drop_qp;
+	skb_queue_tail(&qp->rxq, skb);
+	sroce_qp_schedule(qp);
+	sroce_qp_put(qp);
+	return;
+
+drop_qp:
+	sroce_qp_put(qp);
+	goto drop;
+short_pkt:
+	sroce_stat_inc(sdev, SROCE_STAT_RX_SHORT);
+drop:
+	kfree_skb(skb);
+}
