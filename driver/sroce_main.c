@@ -509,8 +509,12 @@ static int __init sroce_init(void)
 			return err;
 	}
 
-	/* QP work items: unbound, they may sleep in MR copies and faults */
-	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND, 0);
+	/*
+	 * QP work items: unbound, as they may sleep in MR copies and faults;
+	 * high priority, as applications busy-poll their CQs on the same
+	 * CPUs and a completion must not wait for their time slice.
+	 */
+	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND | WQ_HIGHPRI, 0);
 	if (!sroce_wq)
 		return -ENOMEM;
 	err = sroce_net_init();

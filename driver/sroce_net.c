@@ -64,7 +64,7 @@
 static bool sroce_fast_loopback = true;
 module_param_named(fast_loopback, sroce_fast_loopback, bool, 0644);
 MODULE_PARM_DESC(fast_loopback,
-		 "Deliver packets between QPs of the same device without the IP stack (default: yes)");
+		 "Hand packets to QPs of the same device without the IP stack");
 
 /* The largest transport packet (BTH..pad) an IPv4 datagram can carry. */
 #define SROCE_MAX_PKT_LEN	(U16_MAX - sizeof(struct iphdr) - \
@@ -379,8 +379,8 @@ err_release:
 err_free:
 	kfree(sn);
 	if (err == -EADDRINUSE)
-		pr_err("sroce: UDP port %u is already in use in the network namespace of %s (is rdma_rxe loaded there?)\n",
-		       SROCE_UDP_PORT, ndev_name);
+		pr_err("sroce: %s: UDP port %u already in use in its netns (rdma_rxe loaded?)\n",
+		       ndev_name, SROCE_UDP_PORT);
 	else
 		pr_err("sroce: cannot create the RoCEv2 UDP sockets for %s: %d\n",
 		       ndev_name, err);

@@ -133,11 +133,12 @@ struct sk_buff *sroce_pkt_alloc(struct sroce_dev *sdev,
 
 /*
  * Send a packet from sroce_pkt_alloc() whose BTH (and DETH) are filled
- * in; consumes the skb in every case and uses skb->cb.  Returns 0 once
- * the packet is on its way.  An error means it was lost, as if dropped on
- * the wire: -ENOBUFS when the local queue is congested (qdisc drop),
- * other errors for no route, no source netdev or a packet larger than
- * the path MTU.  Counted in tx_packets/tx_bytes or tx_errors.
+ * in; not a clone: UDP, IP and the ICRC are written into its head and
+ * tail room.  Consumes the skb in every case and uses skb->cb.  Returns
+ * 0 once the packet is on its way.  An error means it was lost, as if
+ * dropped on the wire: -ENOBUFS when the local queue is congested (qdisc
+ * drop), other errors for no route, no source netdev or a packet larger
+ * than the path MTU.  Counted in tx_packets/tx_bytes or tx_errors.
  *
  * On the loopback fast path sroce_rcv() runs synchronously, inside this
  * call, with bottom halves disabled: the caller must not hold any lock

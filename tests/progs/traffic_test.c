@@ -74,12 +74,14 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 		p[i] = (uint8_t)(i * 31 + seed);
 }
 
+static int sq_depth = 256;
+
 static int end_create(struct end *e, enum ibv_qp_type type, int max_inline)
 {
 	struct ibv_qp_init_attr attr = {
 		.qp_type = type,
 		.cap = {
-			.max_send_wr = 256, .max_recv_wr = 256,
+			.max_send_wr = sq_depth, .max_recv_wr = 256,
 			.max_send_sge = 4, .max_recv_sge = 4,
 			.max_inline_data = max_inline,
 		},
@@ -491,6 +493,56 @@ static void test_remote_access_error(void)
 	end_destroy(&b);
 }
 
+/* One-deep send queue, one read or atomic at a time (latency tools). */
+static void test_serial_rd_atom(void)
+{
+	struct end a = {}, b = {};
+	struct ibv_wc wc;
+	int i, ok = 1;
+
+	sq_depth = 1;
+	CHECK(!end_create(&a, IBV_QPT_RC, 0) && !end_create(&b, IBV_QPT_RC, 0),
+	      "create");
+	sq_depth = 256;
+	CHECK(!rc_connect(&a, &b, 7, 14), "connect");
+	for (i = 0; i < 300 && ok; i++) {
+		int ret;
+
+		b.buf[256 + (i & 63)] = (uint8_t)i;
+		if (i & 1) {
+			ret = post_send(&a, IBV_WR_RDMA_READ, i & 63, 2, &b,
+					256 + (i & 63), 0, i);
+		} else {
+			struct ibv_sge sge = { (uintptr_t)a.buf + 1024, 8,
+					       a.mr->lkey };
+			struct ibv_send_wr wr = {
+				.wr_id = i, .sg_list = &sge, .num_sge = 1,
+				.opcode = IBV_WR_ATOMIC_FETCH_AND_ADD,
+				.send_flags = IBV_SEND_SIGNALED,
+				.wr.atomic = { .remote_addr = (uintptr_t)b.buf + 2048,
+					       .compare_add = 1,
+					       .rkey = b.mr->rkey },
+			}, *bad;
+
+			ret = ibv_post_send(a.qp, &wr, &bad);
+		}
+		if (ret) {
+			printf("# serial %d: post %s\n", i, strerror(ret));
+			ok = 0;
+			break;
+		}
+		if (poll_one(a.cq, &wc, 5) != 1 || wc.status != IBV_WC_SUCCESS ||
+		    wc.wr_id != (uint64_t)i) {
+			printf("# serial %d: status %d wr_id %lu\n", i, wc.status,
+			       (unsigned long)wc.wr_id);
+			ok = 0;
+		}
+	}
+	CHECK(ok, "serial reads and atomics, one-deep queue");
+	end_destroy(&a);
+	end_destroy(&b);
+}
+
 static void test_ud(void)
 {
 	struct end a = {}, b = {};
@@ -603,6 +655,7 @@ int main(int argc, char **argv)
 	end_destroy(&a);
 	end_destroy(&b);
 	test_remote_access_error();
+	test_serial_rd_atom();
 	test_ud();
 
 	ibv_dealloc_pd(pd);

@@ -49,7 +49,7 @@ if out=$(rdma link add sroce42 type sroce netdev lo 2>&1); then
 fi
 echo "# rdma link add sroce42: $out"
 echo "$out" | grep -qi 'address already in use' || fail "unexpected error: $out"
-dmesg | tail -n 20 | grep -q 'sroce: UDP port 4791 is already in use' ||
+dmesg | tail -n 20 | grep -q 'sroce: lo: UDP port 4791 already in use' ||
 	fail "no clear message in the kernel log"
 [ "$(ls /sys/class/infiniband 2>/dev/null)" = "$devs" ] || fail "a device was left behind"
 [ "$(udp_port_bound)" = 2 ] || fail "rxe's sockets were disturbed"
