@@ -93,22 +93,19 @@ void sroce_complete_send(struct sroce_qp *qp, struct sroce_swqe *swqe,
 			 enum ib_wc_status status)
 {
 	struct sroce_send_wqe *wqe = swqe->wqe;
+	struct sroce_cqe cqe = {
+		.wr_id = wqe->wr_id,
+		.status = status,
+		.opcode = sroce_wc_opcode(wqe->opcode),
+		.byte_len = swqe->length,
+		.qp_num = qp->ibqp.qp_num,
+	};
+	bool signal = status != IB_WC_SUCCESS || qp->sq_sig_all ||
+		      (wqe->send_flags & IB_SEND_SIGNALED);
 
 	if (WARN_ON_ONCE(swqe != &qp->swqes[qp->sq.consumer & qp->sq.mask]))
 		return;
 
-	if (status != IB_WC_SUCCESS || qp->sq_sig_all ||
-	    (wqe->send_flags & IB_SEND_SIGNALED)) {
-		struct sroce_cqe cqe = {
-			.wr_id = wqe->wr_id,
-			.status = status,
-			.opcode = sroce_wc_opcode(wqe->opcode),
-			.byte_len = swqe->length,
-			.qp_num = qp->ibqp.qp_num,
-		};
-
-		sroce_cq_post(qp->scq, &cqe, &qp->ibqp, false);
-	}
 	if (swqe->ah) {
 		sroce_ah_put(swqe->ah);
 		swqe->ah = NULL;
@@ -123,8 +120,17 @@ void sroce_complete_send(struct sroce_qp *qp, struct sroce_swqe *swqe,
 	swqe->started = false;
 	swqe->posted = false;
 	swqe->done = false;
+
+	/*
+	 * Give the slot back before the completion becomes visible: an
+	 * application that reaps the CQE may post again at once and must
+	 * find the room the completion promised.  The CQE was built from
+	 * the private copy, which only this work rewrites.
+	 */
 	qp->sq.consumer++;
 	smp_store_release(&qp->sq.hdr->consumer, qp->sq.consumer);
+	if (signal)
+		sroce_cq_post(qp->scq, &cqe, &qp->ibqp, false);
 }
 
 /* The oldest WQE not completed, if the requester has started sending it. */

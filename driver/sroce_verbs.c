@@ -47,10 +47,13 @@ int sroce_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->max_pkeys = SROCE_PKEY_TBL_LEN;
 	attr->local_ca_ack_delay = SROCE_LOCAL_ACK_DELAY;
 	/*
-	 * Capabilities are added here as the data path implements them:
-	 * atomic_cap stays IB_ATOMIC_NONE, no device_cap_flags, no ODP.
+	 * Only what the data path implements: 8-byte atomics, atomic with
+	 * respect to other atomics of this device (the responder runs them
+	 * with CPU atomics on the target page), RNR NAK generation.  No masked
+	 * atomics, no memory windows, no ODP yet.
 	 */
-	attr->atomic_cap = IB_ATOMIC_NONE;
+	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN;
+	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
 	return 0;

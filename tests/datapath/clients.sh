@@ -13,12 +13,10 @@ run_pair rc_pingpong_big ibv_rc_pingpong -d sroce21 -g "$g4" -n 200 -s 65536 -m 
 run_pair ud_pingpong ibv_ud_pingpong -d sroce21 -g "$g4" -n 1000 -s 1024 -- 127.0.0.1
 run_pair srq_pingpong ibv_srq_pingpong -d sroce21 -g "$g4" -n 500 -- 127.0.0.1
 
-# ib_read_bw, ib_read_lat and ib_atomic_lat fail intermittently (see the
-# data-path issue notes); they are run by tests/known-failures/, not here.
-for t in ib_write_bw ib_send_bw ib_atomic_bw; do
+for t in ib_write_bw ib_read_bw ib_send_bw ib_atomic_bw; do
 	run_pair "$t" "$t" -d sroce21 -x "$g4" -n 2000 -F -- 127.0.0.1
 done
-for t in ib_write_lat ib_send_lat; do
+for t in ib_write_lat ib_read_lat ib_send_lat ib_atomic_lat; do
 	run_pair "$t" "$t" -d sroce21 -x "$g4" -n 1000 -F -- 127.0.0.1
 done
 run_pair ib_send_bw_ud ib_send_bw -d sroce21 -x "$g4" -c UD -n 2000 -F -- 127.0.0.1

@@ -14,6 +14,8 @@
 #   roce ARGS...               tests/wire/roce.py (hand-made RoCEv2 packets)
 #   udp_port_bound [NETNS]     is UDP port 4791 bound in NETNS (IPv4 and
 #                              IPv6)? prints the number of sockets
+#   tcp_listening PORT [NETNS] is a TCP socket listening on PORT in NETNS?
+#                              (for servers started in the background)
 
 WIRE_DIR=$SROCE_ROOT/tests/wire
 
@@ -80,4 +82,12 @@ udp_port_bound()
 	[ -n "$ns" ] && run=(ip netns exec "$ns")
 	"${run[@]}" cat /proc/net/udp /proc/net/udp6 |
 		awk '$2 ~ /:12B7$/ { n++ } END { print n + 0 }'
+}
+
+tcp_listening()
+{
+	local port=$1 ns=${2:-} run=()
+
+	[ -n "$ns" ] && run=(ip netns exec "$ns")
+	"${run[@]}" ss -Hltn "sport = :$port" | grep -q .
 }
