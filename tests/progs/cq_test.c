@@ -41,6 +41,8 @@
 
 #include <infiniband/verbs.h>
 
+#include "testlib.h"
+
 static int failures;
 static struct ibv_context *ctx;
 static struct ibv_device_attr attr;
@@ -59,29 +61,12 @@ static struct ibv_device_attr attr;
 
 static void die(const char *what)
 {
-	fprintf(stderr, "cq_test: %s: %s\n", what, strerror(errno));
-	exit(2);
+	test_die("cq_test", what);
 }
 
 static void open_dev(const char *name)
 {
-	struct ibv_device **list;
-	int i, n;
-
-	list = ibv_get_device_list(&n);
-	if (!list)
-		die("ibv_get_device_list");
-	for (i = 0; i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), name))
-			break;
-	if (i == n) {
-		fprintf(stderr, "cq_test: no device %s\n", name);
-		exit(2);
-	}
-	ctx = ibv_open_device(list[i]);
-	ibv_free_device_list(list);
-	if (!ctx)
-		die("ibv_open_device");
+	ctx = test_open_device("cq_test", name);
 	if (ibv_query_device(ctx, &attr))
 		die("ibv_query_device");
 }

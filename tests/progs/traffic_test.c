@@ -18,6 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testlib.h"
+
 static int passed, failed;
 
 #define CHECK(cond, ...) do {						\
@@ -622,9 +624,7 @@ out:
 
 int main(int argc, char **argv)
 {
-	struct ibv_device **list;
 	struct end a = {}, b = {};
-	int n;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: %s DEVICE [GID_INDEX]\n", argv[0]);
@@ -632,10 +632,7 @@ int main(int argc, char **argv)
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	gid_index = argc > 2 ? atoi(argv[2]) : 1;
-	list = ibv_get_device_list(&n);
-	for (int i = 0; list && i < n; i++)
-		if (!strcmp(ibv_get_device_name(list[i]), argv[1]))
-			ctx = ibv_open_device(list[i]);
+	ctx = test_open_device("traffic_test", argv[1]);
 	if (!ctx || !(pd = ibv_alloc_pd(ctx)) ||
 	    ibv_query_gid(ctx, 1, gid_index, &gid)) {
 		fprintf(stderr, "cannot open %s\n", argv[1]);
@@ -660,7 +657,6 @@ int main(int argc, char **argv)
 
 	ibv_dealloc_pd(pd);
 	ibv_close_device(ctx);
-	ibv_free_device_list(list);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }
