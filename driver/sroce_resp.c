@@ -496,7 +496,13 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sk_buff *skb)
 		return;
 	}
 
-	if (info->flags & SROCE_OP_SEND)
+	/*
+	 * Send with invalidate needs the memory management extensions,
+	 * which sroce does not offer: the request is invalid here.
+	 */
+	if (info->flags & SROCE_OP_IETH)
+		sroce_resp_fatal(qp, SROCE_NAK_INVALID_REQ, psn);
+	else if (info->flags & SROCE_OP_SEND)
 		sroce_resp_send(qp, skb, info, psn, len);
 	else if (info->flags & SROCE_OP_WRITE)
 		sroce_resp_write(qp, skb, info, psn, len);
