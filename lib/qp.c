@@ -47,7 +47,7 @@
 
 /* Send opcodes sroce implements: the operation bit and the WQE opcode. */
 static const struct {
-	uint64_t op;		/* IBV_QP_EX_WITH_*, 0 when not implemented */
+	uint64_t op;		/* IBV_QP_EX_WITH_*, 0: op not offered */
 	uint32_t wqe_opcode;	/* enum ib_uverbs_wr_opcode */
 } sroce_send_opcodes[] = {
 	[IBV_WR_RDMA_WRITE] = {
