@@ -11,6 +11,7 @@
 
 #include <linux/ip.h>
 #include <linux/ipv6.h>
+#include <net/ip.h>
 #include <rdma/ib_mad.h>
 
 #include "sroce.h"
@@ -540,6 +541,8 @@ static void sroce_resp_grh(const struct sroce_pkt_info *pi, u32 paylen,
 		ip->protocol = IPPROTO_UDP;
 		ip->saddr = pi->saddr.v4;
 		ip->daddr = pi->daddr.v4;
+		/* consumers tell IPv4 from IPv6 by a valid checksum */
+		ip_send_check(ip);
 	} else {
 		struct ipv6hdr *ip6 = (struct ipv6hdr *)grh;
 

@@ -600,6 +600,16 @@ static void test_ud(void)
 		      "UD recv %d len %u src %u", wc.status, wc.byte_len,
 		      wc.src_qp);
 		CHECK(!memcmp(b.buf + 40, a.buf, 500 + i), "UD payload");
+		/* an IPv4 GRH area carries the IP header, checksum valid */
+		if (b.buf[20] == 0x45) {
+			uint32_t sum = 0;
+
+			for (int k = 20; k < 40; k += 2)
+				sum += (b.buf[k] << 8) | b.buf[k + 1];
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			CHECK(sum == 0xffff, "UD IPv4 GRH checksum");
+		}
 	}
 	/* wrong Q_Key: silently dropped */
 	{
