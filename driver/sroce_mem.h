@@ -13,17 +13,20 @@
  *	sroce_mr_copy_skb()	the same with an skb as the other side
  *	sroce_mr_atomic()	8-byte compare-and-swap / fetch-and-add
  *	sroce_sge_copy()	the above over a list of local SGEs (lkeys)
+ *	sroce_mr_prepare()	is a range resident? fault it in, or map what
+ *	sroce_sge_prepare()	the CPU has mapped (ODP); no-ops when pinned
  *
  * How an MR finds its bytes is private to its implementation (struct
  * sroce_mr_ops): pinned user memory (an ib_umem turned into a page array)
- * and the kernel DMA MR (kernel virtual addresses) today; on-demand paged
- * regions plug in as a third implementation, with their faulting, retry
- * and translation-table lock behind the same calls.  Engines never look
- * at pages, umems or the ops vector.
+ * the kernel DMA MR (kernel virtual addresses), and on-demand paged
+ * regions (sroce_odp.c), with their faulting, retry and translation-table
+ * lock behind the same calls.  Engines never look at pages, umems or the
+ * ops vector.
  *
  * Contexts.  get/put/check never sleep and may be called from any context.
- * copy, copy_skb, atomic and sge_copy may sleep (an ODP region faults
- * there): call them from process context only (the engines' work items).
+ * copy, copy_skb, atomic, sge_copy and the prepare calls may sleep (an ODP
+ * region faults there): call them from process context only (the
+ * engines' work items).
  *
  * KEYS.  lkey == rkey == index << 8 | key byte.  The index (1 ..
  * SROCE_MAX_MR) comes from a per-device xarray, allocated cyclically; the
@@ -66,6 +69,7 @@ struct ib_umem;
 struct sroce_dev;
 struct sroce_pd;
 struct sroce_mr;
+struct sroce_odp;
 
 #define SROCE_MR_KEY_SHIFT	8
 #define SROCE_MR_KEY_MASK	0xff
@@ -100,6 +104,17 @@ enum sroce_copy_dir {
 	SROCE_FROM_MR,		/* read the region (send, RDMA READ source) */
 };
 
+/*
+ * What a walk over a range does.  Only on-demand paged regions act on
+ * anything but SROCE_XFER_COPY; for the others every range is resident.
+ */
+enum sroce_xfer_mode {
+	SROCE_XFER_COPY,	/* move the bytes, faulting pages in as needed */
+	SROCE_XFER_CHECK,	/* -EAGAIN unless resident with the access */
+	SROCE_XFER_FAULT,	/* fault in, move nothing (prefetch) */
+	SROCE_XFER_SNAPSHOT,	/* map what the CPU has mapped, no faults */
+};
+
 enum sroce_atomic_op {
 	SROCE_ATOMIC_CMP_SWP,	/* if (*p == compare) *p = swap */
 	SROCE_ATOMIC_FETCH_ADD,	/* *p += add */
@@ -111,6 +126,7 @@ enum sroce_atomic_op {
  */
 struct sroce_xfer {
 	enum sroce_copy_dir dir;
+	enum sroce_xfer_mode mode;
 	void *buf;		/* when skb is NULL */
 	struct sk_buff *skb;
 	u32 skb_off;		/* next byte of skb */
@@ -120,7 +136,8 @@ struct sroce_xfer {
  * Implementation of one kind of MR.  Called with a reference held and the
  * range already checked against the MR's bounds.
  * @name: shown as "type" by "rdma -dd resource show mr".
- * @copy: move @len bytes at @iova to or from @x; may sleep.
+ * @copy: walk @len bytes at @iova in @x->mode: move them to or from @x,
+ *        or (ODP) check, fault or map them; may sleep.
  * @atomic: 8-byte aligned atomic at @iova; returns the original value.
  * @release: give back the memory behind the MR, after the last reference
  *           is gone; process context.
@@ -166,6 +183,9 @@ struct sroce_mr {
 	struct page **pages;
 	unsigned long npages;
 	unsigned int page_off;	/* offset of @iova in pages[0] */
+
+	/* on-demand paged regions (sroce_odp.c); NULL otherwise */
+	struct sroce_odp *odp;
 };
 
 static inline struct sroce_mr *to_smr(struct ib_mr *ibmr)
@@ -192,6 +212,17 @@ int sroce_sge_copy_skb(struct sroce_dev *sdev, struct sroce_pd *pd,
 		       struct sk_buff *skb, u32 skb_off, u64 len,
 		       enum sroce_copy_dir dir);
 enum ib_wc_status sroce_sge_wc_status(int err);
+int sroce_mr_prepare(struct sroce_mr *mr, u64 iova, u64 len,
+		     enum sroce_copy_dir dir, enum sroce_xfer_mode mode);
+int sroce_sge_prepare(struct sroce_dev *sdev, struct sroce_pd *pd,
+		      const struct ib_sge *sgl, u32 num_sge, u64 offset,
+		      u64 len, enum sroce_copy_dir dir,
+		      enum sroce_xfer_mode mode);
+
+/* For the implementations (sroce_mr.c, sroce_odp.c). */
+int sroce_xfer_bytes(struct sroce_xfer *x, void *kaddr, unsigned int n);
+int sroce_atomic_kaddr(void *kaddr, enum sroce_atomic_op op,
+		       u64 compare_add, u64 swap, u64 *orig);
 
 /* Device setup and teardown of the MR table (sroce_mr.c). */
 int sroce_mr_table_init(struct sroce_mr_table *tbl);

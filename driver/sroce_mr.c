@@ -4,14 +4,15 @@
  * dereg_mr), key management and the memory seam the engines use.
  * The rules (keys, lifetime, contexts) are in sroce_mem.h.
  *
- * Two implementations exist:
+ * Three implementations exist:
  *  - page arrays: pinned user memory (the pages of an ib_umem) or kernel
  *    pages; bytes are reached with kmap_local_page(), so a copy needs
  *    neither the registering process nor its mm;
  *  - the kernel DMA MR: the device is registered without a DMA device,
  *    so ib_core hands kernel users kernel virtual addresses as DMA
  *    addresses; the MR spans the whole address space and translates each
- *    page of the linear map or of vmalloc space to its struct page.
+ *    page of the linear map or of vmalloc space to its struct page;
+ *  - on-demand paged user memory, in sroce_odp.c.
  */
 
 #include <linux/highmem.h>
@@ -26,6 +27,7 @@
 #include <rdma/uverbs_ioctl.h>
 
 #include "sroce.h"
+#include "sroce_odp.h"
 
 /* Access bits sroce_mr_check() understands. */
 #define SROCE_MR_CHECK_ACCESS	(IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ | \
@@ -33,26 +35,25 @@
 
 /*
  * Access bits an MR may be registered with.  MW_BIND only permits binding
- * memory windows (which sroce refuses to create), ZERO_BASED and HUGETLB
- * are hints the page-array implementation has no use for, the optional
- * range (relaxed ordering, ...) may always be ignored.
+ * memory windows (which sroce refuses to create), ZERO_BASED is a hint
+ * sroce has no use for, HUGETLB makes an ODP region use the huge page
+ * size (a hint for pinned memory), the optional range (relaxed ordering,
+ * ...) may always be ignored.  ON_DEMAND only for user memory.
  */
 #define SROCE_MR_ACCESS		(SROCE_MR_CHECK_ACCESS | IB_ACCESS_MW_BIND | \
 				 IB_ZERO_BASED | IB_ACCESS_HUGETLB | \
-				 IB_ACCESS_OPTIONAL)
+				 IB_ACCESS_ON_DEMAND | IB_ACCESS_OPTIONAL)
 
 /*
  * The rules of ib_check_mr_access(), with sroce's answers: remote write or
  * atomic need local write (-EINVAL), unknown bits are invalid (-EINVAL),
- * known but unimplemented ones, on-demand paging first, are -EOPNOTSUPP.
+ * known but unimplemented ones are -EOPNOTSUPP.
  */
 static int sroce_mr_check_access_flags(int access)
 {
 	if ((access & (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_ATOMIC)) &&
 	    !(access & IB_ACCESS_LOCAL_WRITE))
 		return -EINVAL;
-	if (access & IB_ACCESS_ON_DEMAND)
-		return -EOPNOTSUPP;
 	if (access & ~IB_ACCESS_SUPPORTED)
 		return -EINVAL;
 	if (access & ~SROCE_MR_ACCESS)
@@ -86,7 +87,7 @@ static bool sroce_mr_in_range(const struct sroce_mr *mr, u64 iova, u64 len)
 
 /* ---- the other side of a copy ---- */
 
-static int sroce_xfer_bytes(struct sroce_xfer *x, void *kaddr, unsigned int n)
+int sroce_xfer_bytes(struct sroce_xfer *x, void *kaddr, unsigned int n)
 {
 	int err;
 
@@ -107,8 +108,8 @@ static int sroce_xfer_bytes(struct sroce_xfer *x, void *kaddr, unsigned int n)
 	return err ? -EFAULT : 0;
 }
 
-static int sroce_atomic_kaddr(void *kaddr, enum sroce_atomic_op op,
-			      u64 compare_add, u64 swap, u64 *orig)
+int sroce_atomic_kaddr(void *kaddr, enum sroce_atomic_op op,
+		       u64 compare_add, u64 swap, u64 *orig)
 {
 	atomic64_t *p = kaddr;
 
@@ -399,6 +400,21 @@ static struct sroce_mr *sroce_mr_new_user(struct sroce_pd *pd, u64 start,
 	    check_add_overflow(iova, length - 1, &end))
 		return ERR_PTR(-EINVAL);
 
+	if (access & IB_ACCESS_ON_DEMAND) {
+		mr = sroce_mr_alloc(pd, &sroce_odp_ops, access);
+		if (IS_ERR(mr))
+			return mr;
+		err = sroce_odp_init(mr, start, length, iova);
+		if (err)
+			goto err_abort;
+		err = sroce_mr_publish(mr);
+		if (err) {
+			sroce_odp_ops.release(mr);
+			goto err_abort;
+		}
+		return mr;
+	}
+
 	mr = sroce_mr_alloc(pd, &sroce_pages_ops, access);
 	if (IS_ERR(mr))
 		return mr;
@@ -457,6 +473,8 @@ struct sroce_mr *sroce_mr_create_pages(struct sroce_pd *pd,
 	err = sroce_mr_check_access_flags(access);
 	if (err)
 		return ERR_PTR(err);
+	if (access & IB_ACCESS_ON_DEMAND)
+		return ERR_PTR(-EOPNOTSUPP);
 	if (!length || page_off >= PAGE_SIZE ||
 	    check_add_overflow(iova, length - 1, &end) ||
 	    length > (u64)npages * PAGE_SIZE - page_off)
@@ -509,9 +527,11 @@ struct ib_mr *sroce_reg_user_mr(struct ib_pd *ibpd, u64 start, u64 length,
 
 /*
  * Changes of the PD or of the permissions happen in place (same keys)
- * unless they need the pages pinned writable when they were not; a new
- * translation, or that, builds a new MR, which ib_core swaps in for the
- * old one and then deregisters the old one.
+ * unless they need the pages pinned writable when they were not, or turn
+ * on-demand paging on or off; a new translation, or that, builds a new MR,
+ * which ib_core swaps in for the old one and then deregisters the old one.
+ * An ODP region stays in place for any permission change: its pages are
+ * faulted writable only when a write needs them.
  */
 struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				  u64 length, u64 virt_addr, int access,
@@ -525,7 +545,7 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	if (udata && udata->inlen &&
 	    !ib_is_udata_cleared(udata, 0, udata->inlen))
 		return ERR_PTR(-EOPNOTSUPP);
-	if (!mr->umem)
+	if (!mr->umem && !mr->odp)
 		return ERR_PTR(-EINVAL);
 
 	if (flags & IB_MR_REREG_ACCESS) {
@@ -537,15 +557,21 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 	}
 
 	if (!(flags & IB_MR_REREG_TRANS) &&
-	    (mr->umem->writable || !ib_access_writable(access))) {
+	    (mr->odp ? (access & IB_ACCESS_ON_DEMAND) :
+	     !(access & IB_ACCESS_ON_DEMAND) &&
+	     (mr->umem->writable || !ib_access_writable(access)))) {
 		WRITE_ONCE(mr->pd, pd);
 		WRITE_ONCE(mr->access, access);
 		return NULL;
 	}
 
 	if (!(flags & IB_MR_REREG_TRANS)) {
-		start = mr->umem->address;
-		length = mr->umem->length;
+		if (mr->odp) {
+			sroce_odp_user_range(mr, &start, &length);
+		} else {
+			start = mr->umem->address;
+			length = mr->umem->length;
+		}
 		virt_addr = mr->iova;
 	}
 	new = sroce_mr_new_user(pd, start, length, virt_addr, access);
@@ -566,6 +592,8 @@ struct ib_mr *sroce_get_dma_mr(struct ib_pd *ibpd, int access)
 	err = sroce_mr_check_access_flags(access);
 	if (err)
 		return ERR_PTR(err);
+	if (access & IB_ACCESS_ON_DEMAND)
+		return ERR_PTR(-EOPNOTSUPP);
 
 	mr = sroce_mr_alloc(to_spd(ibpd), &sroce_kva_ops, access);
 	if (IS_ERR(mr))
@@ -590,7 +618,8 @@ int sroce_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 	if (!table)
 		return -EMSGSIZE;
 	if (rdma_nl_put_driver_string(msg, "type", mr->ops->name) ||
-	    rdma_nl_put_driver_u64(msg, "npages", mr->npages)) {
+	    rdma_nl_put_driver_u64(msg, "npages", mr->odp ?
+				   sroce_odp_resident_pages(mr) : mr->npages)) {
 		nla_nest_cancel(msg, table);
 		return -EMSGSIZE;
 	}
@@ -670,7 +699,7 @@ static int sroce_mr_xfer(struct sroce_mr *mr, u64 iova, u64 len,
 	might_sleep();
 	if (!sroce_mr_in_range(mr, iova, len))
 		return -ERANGE;
-	if (!len)
+	if (!len || (x->mode != SROCE_XFER_COPY && !mr->odp))
 		return 0;
 	return mr->ops->copy(mr, iova, len, x);
 }
@@ -731,6 +760,30 @@ int sroce_mr_atomic(struct sroce_mr *mr, u64 iova, enum sroce_atomic_op op,
 	if (!sroce_mr_in_range(mr, iova, 8))
 		return -ERANGE;
 	return mr->ops->atomic(mr, iova, op, compare_add, swap, orig);
+}
+
+/**
+ * sroce_mr_prepare - make an iova range of an MR ready for an access
+ * @mr: a referenced MR, checked with sroce_mr_check()
+ * @iova: first byte
+ * @len: bytes
+ * @dir: SROCE_TO_MR for an access that writes the region
+ * @mode: SROCE_XFER_CHECK: is the range resident (translated with the
+ *        access @dir needs)?  SROCE_XFER_FAULT: fault it in.
+ *        SROCE_XFER_SNAPSHOT: translate what the CPU has mapped, no fault.
+ *
+ * A no-op returning 0 for pinned and kernel regions.  Process context;
+ * may sleep.  What a prepare made resident can be invalidated again at
+ * any time; a later copy faults again if it must.
+ * Return: 0, -EAGAIN (CHECK: not resident), -ERANGE, -EFAULT (the memory
+ * cannot be faulted in with that access).
+ */
+int sroce_mr_prepare(struct sroce_mr *mr, u64 iova, u64 len,
+		     enum sroce_copy_dir dir, enum sroce_xfer_mode mode)
+{
+	struct sroce_xfer x = { .dir = dir, .mode = mode };
+
+	return sroce_mr_xfer(mr, iova, len, &x);
 }
 
 /* ---- the SGE walker ---- */
@@ -811,6 +864,21 @@ int sroce_sge_copy(struct sroce_dev *sdev, struct sroce_pd *pd,
 		   void *buf, u64 len, enum sroce_copy_dir dir)
 {
 	struct sroce_xfer x = { .dir = dir, .buf = buf };
+
+	return sroce_sge_xfer(sdev, pd, sgl, num_sge, offset, len, &x);
+}
+
+/*
+ * sroce_mr_prepare() over the part of a local SGE list sroce_sge_copy()
+ * with the same arguments would touch; returns what sroce_sge_copy()
+ * would, and -EAGAIN for a range that is not resident (CHECK).
+ */
+int sroce_sge_prepare(struct sroce_dev *sdev, struct sroce_pd *pd,
+		      const struct ib_sge *sgl, u32 num_sge, u64 offset,
+		      u64 len, enum sroce_copy_dir dir,
+		      enum sroce_xfer_mode mode)
+{
+	struct sroce_xfer x = { .dir = dir, .mode = mode };
 
 	return sroce_sge_xfer(sdev, pd, sgl, num_sge, offset, len, &x);
 }

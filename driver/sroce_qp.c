@@ -474,11 +474,14 @@ static int sroce_qp_check_attr(struct sroce_qp *qp, struct ib_qp_attr *attr,
 		return -EINVAL;
 	if ((mask & IB_QP_RQ_PSN) && attr->rq_psn > SROCE_PSN_MASK)
 		return -EINVAL;
+	/*
+	 * Only the remote bits mean anything for a QP.  Applications (and
+	 * rdma-core's tests) pass their MR access flags here, ON_DEMAND
+	 * included, and every device ignores those: so does sroce, as long
+	 * as they are access flags at all.
+	 */
 	if ((mask & IB_QP_ACCESS_FLAGS) &&
-	    (attr->qp_access_flags & ~(IB_ACCESS_REMOTE_WRITE |
-				       IB_ACCESS_REMOTE_READ |
-				       IB_ACCESS_REMOTE_ATOMIC |
-				       IB_ACCESS_LOCAL_WRITE)))
+	    (attr->qp_access_flags & ~IB_ACCESS_SUPPORTED))
 		return -EINVAL;
 	return 0;
 }
@@ -542,7 +545,9 @@ int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		qp->path_dgid = rdma_ah_read_grh(&attr->ah_attr)->dgid;
 	}
 	if (mask & IB_QP_ACCESS_FLAGS)
-		qp->access = attr->qp_access_flags;
+		qp->access = attr->qp_access_flags &
+			     (IB_ACCESS_REMOTE_WRITE | IB_ACCESS_REMOTE_READ |
+			      IB_ACCESS_REMOTE_ATOMIC | IB_ACCESS_LOCAL_WRITE);
 	if (mask & IB_QP_PKEY_INDEX)
 		qp->pkey_index = attr->pkey_index;
 	if (mask & IB_QP_QKEY)

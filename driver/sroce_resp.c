@@ -314,6 +314,30 @@ static void sroce_resp_duplicate(struct sroce_qp *qp, struct sk_buff *skb,
 
 /* ---- sends and writes ---------------------------------------------- */
 
+/*
+ * Back-pressure for on-demand paged targets.  Faulting the pages of a
+ * send or write in here would stall this QP's engine for as long as the
+ * fault takes (a swap-in, a huge range) while the requester's
+ * retransmission timer runs and eats its retry count.  Instead, when
+ * @check (sroce_mr_prepare() or sroce_sge_prepare() in CHECK mode) says
+ * the target is not resident, answer RNR NAK for this packet, as a real
+ * ODP NIC does: the requester waits min_rnr_timer and resends from this
+ * PSN, and RNR retries are not timeouts.  The caller then faults the rest
+ * of the message in, so the retry finds it resident; what cannot be
+ * faulted in is left to the retried copy, which fails with the right NAK.
+ * Returns true if the packet was answered with RNR NAK.
+ */
+static bool sroce_resp_odp_rnr(struct sroce_qp *qp, u32 psn, int check)
+{
+	if (check != -EAGAIN)
+		return false;
+	sroce_stat_inc(qp->sdev, SROCE_STAT_RNR_NAKS_SENT);
+	sroce_stat_inc(qp->sdev, SROCE_STAT_ODP_RNR_NAKS);
+	sroce_resp_send_ack(qp, SROCE_AETH_RNR_NAK | (qp->min_rnr_timer & 0x1f),
+			    psn);
+	return true;
+}
+
 static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
 			    const struct sroce_opcode_info *info, u32 psn,
 			    u32 len)
@@ -348,6 +372,21 @@ static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
 		resp->have_rwqe = false;
 		resp->in_send = false;
 		sroce_resp_fatal(qp, SROCE_NAK_INVALID_REQ, psn);
+		return;
+	}
+	/*
+	 * ODP: the receive WQE stays fetched and the state as it is, so the
+	 * resent packet continues exactly here.
+	 */
+	if (sroce_resp_odp_rnr(qp, psn,
+			       sroce_sge_prepare(qp->sdev, qp->pd, resp->rwqe.sge,
+						 resp->rwqe.wqe.num_sge,
+						 resp->send_off, len, SROCE_TO_MR,
+						 SROCE_XFER_CHECK))) {
+		sroce_sge_prepare(qp->sdev, qp->pd, resp->rwqe.sge,
+				  resp->rwqe.wqe.num_sge, resp->send_off,
+				  resp->rwqe.length - resp->send_off,
+				  SROCE_TO_MR, SROCE_XFER_FAULT);
 		return;
 	}
 	err = sroce_sge_copy_skb(qp->sdev, qp->pd, resp->rwqe.sge,
@@ -434,6 +473,18 @@ static void sroce_resp_write(struct sroce_qp *qp, struct sk_buff *skb,
 				   IB_ACCESS_REMOTE_WRITE, psn);
 		if (!mr) {
 			resp->in_write = false;
+			return;
+		}
+		/* ODP: the write state stays, the resent packet continues here */
+		if (sroce_resp_odp_rnr(qp, psn,
+				       sroce_mr_prepare(mr, resp->write_va +
+							resp->write_off, len,
+							SROCE_TO_MR,
+							SROCE_XFER_CHECK))) {
+			sroce_mr_prepare(mr, resp->write_va + resp->write_off,
+					 resp->write_resid, SROCE_TO_MR,
+					 SROCE_XFER_FAULT);
+			sroce_mr_put(mr);
 			return;
 		}
 		err = sroce_mr_copy_skb(mr, resp->write_va + resp->write_off,

@@ -43,7 +43,30 @@
 	X(DUP_REQUESTS, "rx_dup_requests")				\
 	X(RETRANSMITS, "retransmits")					\
 	X(RNR_NAKS_SENT, "rnr_naks_sent")				\
-	X(RNR_NAKS_RCVD, "rnr_naks_rcvd")
+	X(RNR_NAKS_RCVD, "rnr_naks_rcvd")				\
+	X(ODP_RNR_NAKS, "odp_rnr_naks")	/* responder waits for a fault */ \
+	SROCE_ODP_STATS(X)
+
+/*
+ * On-demand paging, per device and (the same names) per MR, the latter
+ * shown by "rdma statistic mr".  Keep ODP_FAULTS first and
+ * ODP_PAGES_WRITE_REVOKED last: the per-MR block is that range.
+ */
+#define SROCE_ODP_STATS(X)						\
+	X(ODP_FAULTS, "odp_faults")	/* page fault calls */		\
+	X(ODP_FAULT_FAILURES, "odp_fault_failures")			\
+	X(ODP_PAGES_MAPPED, "odp_pages_mapped")	/* by faults, snapshots */ \
+	X(ODP_PREFETCHES, "odp_prefetches")	/* advise_mr ranges */	\
+	X(ODP_INV_UNMAP, "odp_inv_unmap")	/* invalidations by event */ \
+	X(ODP_INV_CLEAR, "odp_inv_clear")				\
+	X(ODP_INV_PROTECTION_VMA, "odp_inv_protection_vma")		\
+	X(ODP_INV_PROTECTION_PAGE, "odp_inv_protection_page")		\
+	X(ODP_INV_SOFT_DIRTY, "odp_inv_soft_dirty")			\
+	X(ODP_INV_RELEASE, "odp_inv_release")				\
+	X(ODP_INV_MIGRATE, "odp_inv_migrate")				\
+	X(ODP_INV_OTHER, "odp_inv_other")	/* EXCLUSIVE, new events */ \
+	X(ODP_PAGES_INVALIDATED, "odp_pages_invalidated")		\
+	X(ODP_PAGES_WRITE_REVOKED, "odp_pages_write_revoked")
 
 #define SROCE_STAT_ENUM(e, name)	SROCE_STAT_##e,
 enum sroce_stat {
@@ -51,6 +74,9 @@ enum sroce_stat {
 	SROCE_STAT_MAX
 };
 #undef SROCE_STAT_ENUM
+
+#define SROCE_ODP_NSTATS (SROCE_STAT_ODP_PAGES_WRITE_REVOKED - \
+			  SROCE_STAT_ODP_FAULTS + 1)
 
 /* The per-CPU block behind struct sroce_dev.stats. */
 struct sroce_stats {

@@ -10,6 +10,7 @@
 #include <rdma/uverbs_ioctl.h>
 
 #include "sroce.h"
+#include "sroce_odp.h"
 
 int sroce_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 		       struct ib_udata *udata)
@@ -49,13 +50,15 @@ int sroce_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	/*
 	 * Only what the data path implements: 8-byte atomics, atomic with
 	 * respect to other atomics of this device (the responder runs them
-	 * with CPU atomics on the target page), RNR NAK generation.  No masked
-	 * atomics, no memory windows, no ODP yet.
+	 * with CPU atomics on the target page), RNR NAK generation, on-demand
+	 * paging (explicit and implicit) for every RC and UD operation.  No
+	 * masked atomics, no memory windows.
 	 */
 	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN;
 	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;
+	sroce_odp_query_device(attr);
 	return 0;
 }
 

@@ -2,9 +2,10 @@
 /*
  * sroce libibverbs provider: memory regions.
  *
- * Registration is entirely the kernel's business (it pins the pages and
- * hands out lkey == rkey); REG_MR and REREG_MR carry no sroce-specific
- * data.  Return conventions as in sroce.c.
+ * Registration is entirely the kernel's business (it pins the pages, or
+ * sets up an on-demand paged region, and hands out lkey == rkey); REG_MR
+ * and REREG_MR carry no sroce-specific data.  ibv_advise_mr() goes to the
+ * kernel, which faults the ranges in.  Return conventions as in sroce.c.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -20,16 +21,6 @@ struct ibv_mr *sroce_reg_mr(struct ibv_pd *pd, void *addr, size_t length, uint64
 	struct ibv_reg_mr cmd;
 	struct sroce_mr *mr;
 	int ret;
-
-	/*
-	 * No sroce kernel implements on-demand paging yet.  Say so the same
-	 * way on every kernel: 6.1's ib_core would answer EINVAL, 6.12's
-	 * EOPNOTSUPP.
-	 */
-	if (access & IBV_ACCESS_ON_DEMAND) {
-		errno = EOPNOTSUPP;
-		return NULL;
-	}
 
 	mr = calloc(1, sizeof(*mr));
 	if (!mr) {
@@ -61,11 +52,6 @@ int sroce_rereg_mr(struct verbs_mr *vmr, int flags, struct ibv_pd *pd, void *add
 	struct ibv_rereg_mr cmd;
 	int ret;
 
-	if ((flags & IBV_REREG_MR_CHANGE_ACCESS) && (access & IBV_ACCESS_ON_DEMAND)) {
-		errno = EOPNOTSUPP;
-		return EOPNOTSUPP;
-	}
-
 	memset(&cmd, 0, sizeof(cmd));
 	memset(&resp, 0, sizeof(resp));
 	ret = ibv_cmd_rereg_mr(vmr, flags, addr, length, (uintptr_t)addr, access, pd, &cmd,
@@ -85,4 +71,15 @@ int sroce_dereg_mr(struct verbs_mr *vmr)
 
 	free(to_smr(vmr));
 	return 0;
+}
+
+/*
+ * Prefetch ranges of on-demand paged MRs.  The kernel checks the SGEs and
+ * either faults the pages in before answering (IBV_ADVISE_MR_FLAG_FLUSH)
+ * or queues the work.
+ */
+int sroce_advise_mr(struct ibv_pd *pd, enum ibv_advise_mr_advice advice, uint32_t flags,
+		    struct ibv_sge *sg_list, uint32_t num_sge)
+{
+	return ibv_cmd_advise_mr(pd, advice, flags, sg_list, num_sge);
 }

@@ -97,6 +97,7 @@ static const struct verbs_context_ops sroce_ctx_ops = {
 	.create_cq_ex = sroce_create_cq_ex,
 	.create_qp = sroce_create_qp,
 	.create_qp_ex = sroce_create_qp_ex,
+	.advise_mr = sroce_advise_mr,
 	.create_srq = sroce_create_srq,
 	.create_srq_ex = sroce_create_srq_ex,
 	.dealloc_pd = sroce_dealloc_pd,

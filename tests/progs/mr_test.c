@@ -220,14 +220,17 @@ static void t_access(void)
 		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
 			IBV_ACCESS_REMOTE_ATOMIC,
 		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_RELAXED_ORDERING,
+		IBV_ACCESS_ON_DEMAND,
+		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND,
+		IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ |
+			IBV_ACCESS_REMOTE_ATOMIC | IBV_ACCESS_ON_DEMAND,
 	};
 	static const struct { int access; int err; } bad[] = {
 		{ IBV_ACCESS_REMOTE_WRITE, EINVAL },
 		{ IBV_ACCESS_REMOTE_ATOMIC, EINVAL },
 		{ IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ, EINVAL },
 		{ IBV_ACCESS_LOCAL_WRITE | (1 << 15), EINVAL },
-		{ IBV_ACCESS_ON_DEMAND, EOPNOTSUPP },
-		{ IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND, EOPNOTSUPP },
+		{ IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_ON_DEMAND, EINVAL },
 	};
 	char *buf = map_anon(3 * 4096);
 	char *ro;
@@ -247,10 +250,7 @@ static void t_access(void)
 			ibv_dereg_mr(mr);
 	}
 
-	/* The kernel refuses ODP too (6.1's ib_core says EINVAL, 6.12's EOPNOTSUPP). */
-	err = raw_reg_mr(buf, 4096, IBV_ACCESS_ON_DEMAND | IBV_ACCESS_LOCAL_WRITE, &handle);
-	CHECK(err == EINVAL || err == EOPNOTSUPP, "kernel REG_MR with ODP: %d", err);
-	/* ... and a length of 0 */
+	/* The kernel refuses a length of 0 */
 	err = raw_reg_mr(buf, 0, IBV_ACCESS_LOCAL_WRITE, &handle);
 	CHECK(err == EINVAL, "kernel REG_MR of 0 bytes: %d", err);
 
@@ -312,11 +312,22 @@ static void t_rereg(void)
 			   IBV_ACCESS_REMOTE_WRITE);
 	CHECK(ret && errno == EINVAL && mr->lkey == key, "rereg bad access: %d errno %d", ret,
 	      errno);
-	errno = 0;
+	CHECK(ibv_rereg_mr(mr, 0, NULL, NULL, 0, 0), "rereg without flags succeeded");
+
+	/* Pinned <-> on-demand paged: a new MR each time, new keys. */
 	ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL, 0,
 			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_ON_DEMAND);
-	CHECK(ret && errno == EOPNOTSUPP, "rereg to ODP: %d errno %d", ret, errno);
-	CHECK(ibv_rereg_mr(mr, 0, NULL, NULL, 0, 0), "rereg without flags succeeded");
+	CHECK(!ret && mr->lkey != key, "rereg to ODP: %d (%s) key %#x", ret, strerror(errno),
+	      mr->lkey);
+	key = mr->lkey;
+	ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL, 0,
+			   IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_READ | IBV_ACCESS_ON_DEMAND);
+	CHECK(!ret && mr->lkey == key, "ODP rereg access in place: %d (%s) key %#x", ret,
+	      strerror(errno), mr->lkey);
+	ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_ACCESS, NULL, NULL, 0, IBV_ACCESS_LOCAL_WRITE);
+	CHECK(!ret && mr->lkey != key, "rereg back to pinned: %d (%s) key %#x", ret,
+	      strerror(errno), mr->lkey);
+	key = mr->lkey;
 
 	/* A new translation: a new MR, new keys. */
 	ret = ibv_rereg_mr(mr, IBV_REREG_MR_CHANGE_TRANSLATION, NULL, buf + 2 * 4096 + 5, 5000,
