@@ -196,6 +196,9 @@ struct sroce_resp {
 	u32 write_rkey;
 	u32 write_resid;
 	u32 write_off;
+	/* ODP: the fault after the RNR NAK for this PSN failed */
+	bool odp_failed;
+	u32 odp_failed_psn;
 	/* ACK owed */
 	bool ack_pending;
 	u32 ack_psn;

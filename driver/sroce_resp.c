@@ -324,18 +324,33 @@ static void sroce_resp_duplicate(struct sroce_qp *qp, struct sk_buff *skb,
  * ODP NIC does: the requester waits min_rnr_timer and resends from this
  * PSN, and RNR retries are not timeouts.  The caller then faults the rest
  * of the message in, so the retry finds it resident; what cannot be
- * faulted in is left to the retried copy, which fails with the right NAK.
+ * faulted in is left to the retried copy, which fails with the right NAK:
+ * sroce_resp_odp_failed() remembers the PSN, and its retry is not
+ * answered with RNR again.
  * Returns true if the packet was answered with RNR NAK.
  */
 static bool sroce_resp_odp_rnr(struct sroce_qp *qp, u32 psn, int check)
 {
+	struct sroce_resp *resp = &qp->resp;
+
 	if (check != -EAGAIN)
 		return false;
+	if (resp->odp_failed && resp->odp_failed_psn == psn) {
+		resp->odp_failed = false;
+		return false;
+	}
 	sroce_stat_inc(qp->sdev, SROCE_STAT_RNR_NAKS_SENT);
 	sroce_stat_inc(qp->sdev, SROCE_STAT_ODP_RNR_NAKS);
 	sroce_resp_send_ack(qp, SROCE_AETH_RNR_NAK | (qp->min_rnr_timer & 0x1f),
 			    psn);
 	return true;
+}
+
+/* The fault after the RNR NAK for @psn returned @err. */
+static void sroce_resp_odp_failed(struct sroce_qp *qp, u32 psn, int err)
+{
+	qp->resp.odp_failed = err != 0;
+	qp->resp.odp_failed_psn = psn;
 }
 
 static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
@@ -383,10 +398,11 @@ static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
 						 resp->rwqe.wqe.num_sge,
 						 resp->send_off, len, SROCE_TO_MR,
 						 SROCE_XFER_CHECK))) {
-		sroce_sge_prepare(qp->sdev, qp->pd, resp->rwqe.sge,
-				  resp->rwqe.wqe.num_sge, resp->send_off,
-				  resp->rwqe.length - resp->send_off,
-				  SROCE_TO_MR, SROCE_XFER_FAULT);
+		err = sroce_sge_prepare(qp->sdev, qp->pd, resp->rwqe.sge,
+					resp->rwqe.wqe.num_sge, resp->send_off,
+					resp->rwqe.length - resp->send_off,
+					SROCE_TO_MR, SROCE_XFER_FAULT);
+		sroce_resp_odp_failed(qp, psn, err);
 		return;
 	}
 	err = sroce_sge_copy_skb(qp->sdev, qp->pd, resp->rwqe.sge,
@@ -481,9 +497,10 @@ static void sroce_resp_write(struct sroce_qp *qp, struct sk_buff *skb,
 							resp->write_off, len,
 							SROCE_TO_MR,
 							SROCE_XFER_CHECK))) {
-			sroce_mr_prepare(mr, resp->write_va + resp->write_off,
-					 resp->write_resid, SROCE_TO_MR,
-					 SROCE_XFER_FAULT);
+			err = sroce_mr_prepare(mr, resp->write_va +
+					       resp->write_off, resp->write_resid,
+					       SROCE_TO_MR, SROCE_XFER_FAULT);
+			sroce_resp_odp_failed(qp, psn, err);
 			sroce_mr_put(mr);
 			return;
 		}
