@@ -332,6 +332,7 @@ int sroce_resize_cq(struct ib_cq *ibcq, int cqe, struct ib_udata *udata)
 						ibuc);
 	}
 
+	sroce_qp_flush_cq_work(to_sdev(ibcq->device), cq);
 	err = sroce_cq_ring_alloc(&ring, cqe, suc ? &suc->ibuc : NULL,
 				  &resp.ring);
 	if (err)

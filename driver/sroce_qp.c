@@ -155,6 +155,32 @@ void sroce_qp_put(struct sroce_qp *qp)
 		complete(&qp->released);
 }
 
+/*
+ * Let the QPs that complete into @cq finish the work they were already
+ * given (a doorbell, received packets): a resize of @cq then counts the
+ * completions of the work requests posted before it, as on a device that
+ * completes them at once (rdma-core's test_resize_cq posts UD sends and
+ * expects a shrink below their completions to fail).  Sleeps.
+ */
+void sroce_qp_flush_cq_work(struct sroce_dev *sdev, struct sroce_cq *cq)
+{
+	struct sroce_qp *qp;
+	unsigned long qpn;
+
+	xa_lock(&sdev->qp_xa);
+	xa_for_each(&sdev->qp_xa, qpn, qp) {
+		/* destroy_qp erases a QP before it frees it */
+		if ((qp->scq != cq && qp->rcq != cq) ||
+		    !refcount_inc_not_zero(&qp->ref))
+			continue;
+		xa_unlock(&sdev->qp_xa);
+		flush_work(&qp->work);
+		sroce_qp_put(qp);
+		xa_lock(&sdev->qp_xa);
+	}
+	xa_unlock(&sdev->qp_xa);
+}
+
 void sroce_qp_schedule(struct sroce_qp *qp)
 {
 	queue_work(sroce_wq, &qp->work);

@@ -286,6 +286,7 @@ u32 sroce_wq_avail(struct sroce_wq *wq);
 int sroce_rwqe_fetch(struct sroce_wq *wq, struct sroce_rwqe *rwqe);
 int sroce_post_recv_ring(struct sroce_wq *rq, const struct ib_recv_wr *wr,
 			 const struct ib_recv_wr **bad_wr);
+void sroce_qp_flush_cq_work(struct sroce_dev *sdev, struct sroce_cq *cq);
 void sroce_complete_recv(struct sroce_qp *qp, struct sroce_rwqe *rwqe,
 			 enum ib_wc_status status, enum ib_wc_opcode opcode,
 			 u32 byte_len, u32 wc_flags, __be32 imm, u32 src_qp,

@@ -11,9 +11,12 @@
  *	copy the entries consumer .. producer - 1
  *	store-release(hdr->consumer)		the kernel may reuse their slots
  *
- * The provider is the only writer of hdr->consumer and never writes
- * anything else in the ring.  Arming (req_notify_cq) and resizing are
- * commands; the events of a completion channel are libibverbs' business.
+ * The provider is the only writer of hdr->consumer.  It writes entries
+ * only to drop those of a QP that was reset or destroyed (sroce_cq_clean()),
+ * and only between the consumer and the producer index, slots the kernel
+ * leaves alone until the consumer index passes them.  Arming
+ * (req_notify_cq) and resizing are commands; the events of a completion
+ * channel are libibverbs' business.
  *
  * Locking: cq->lock serialises the consumers of one CQ in this process:
  * poll_cq, an extended poll (held from a successful start_poll to
@@ -173,6 +176,39 @@ int sroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc)
 		sroce_store_release(&cq->hdr->consumer, consumer + n);
 	sroce_cq_unlock(cq);
 	return n;
+}
+
+/*
+ * Drop the unpolled completions of QP @qpn from @ibcq, keeping the order of
+ * the others.  A QP moved to RESET (or destroyed) leaves nothing behind in
+ * its CQs, as with mlx4 and mlx5: an application that resets a QP after an
+ * error and uses it again must not poll the flushed completions of its
+ * previous life.  Call after the kernel stopped the QP: the kernel writes no
+ * completion for it any more.  Survivors move towards the producer index,
+ * newest first, then the consumer index skips the freed slots.
+ */
+void sroce_cq_clean(struct ibv_cq *ibcq, uint32_t qpn)
+{
+	struct sroce_cq *cq = to_scq(ibcq);
+	uint32_t consumer, ready, i, freed = 0;
+
+	sroce_cq_lock(cq);
+	if (!cq->hdr)
+		goto out;
+	consumer = sroce_load_consumer(cq);
+	ready = sroce_cq_ready(cq, consumer);
+	for (i = ready; i-- > 0;) {
+		const struct sroce_cqe *cqe = &cq->cqes[(consumer + i) & cq->mask];
+
+		if (cqe->qp_num == qpn)
+			freed++;
+		else if (freed)
+			cq->cqes[(consumer + i + freed) & cq->mask] = *cqe;
+	}
+	if (freed)
+		sroce_store_release(&cq->hdr->consumer, consumer + freed);
+out:
+	sroce_cq_unlock(cq);
 }
 
 /*

@@ -294,8 +294,12 @@ int sroce_post_send(struct ibv_qp *ibqp, struct ibv_send_wr *wr, struct ibv_send
 
 int sroce_post_recv(struct ibv_qp *ibqp, struct ibv_recv_wr *wr, struct ibv_recv_wr **bad_wr)
 {
-	/* A QP attached to an SRQ receives into the SRQ's WQEs. */
-	if (ibqp->srq) {
+	/*
+	 * A QP attached to an SRQ receives into the SRQ's WQEs.  A receive
+	 * posted to a QP in RESET is an immediate error (from INIT on it is
+	 * queued); libibverbs tracks the state.
+	 */
+	if (ibqp->srq || ibqp->state == IBV_QPS_RESET) {
 		*bad_wr = wr;
 		return EINVAL;
 	}
@@ -756,12 +760,25 @@ struct ibv_qp *sroce_create_qp(struct ibv_pd *pd, struct ibv_qp_init_attr *attr)
 	return qp;
 }
 
+/* The kernel stopped the QP: drop its completions not yet polled. */
+static void sroce_qp_clean_cqs(struct ibv_qp *ibqp)
+{
+	if (ibqp->recv_cq)
+		sroce_cq_clean(ibqp->recv_cq, ibqp->qp_num);
+	if (ibqp->send_cq && ibqp->send_cq != ibqp->recv_cq)
+		sroce_cq_clean(ibqp->send_cq, ibqp->qp_num);
+}
+
 int sroce_modify_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask)
 {
 	struct ibv_modify_qp cmd;
+	int ret;
 
 	memset(&cmd, 0, sizeof(cmd));
-	return ibv_cmd_modify_qp(ibqp, attr, attr_mask, &cmd, sizeof(cmd));
+	ret = ibv_cmd_modify_qp(ibqp, attr, attr_mask, &cmd, sizeof(cmd));
+	if (!ret && (attr_mask & IBV_QP_STATE) && attr->qp_state == IBV_QPS_RESET)
+		sroce_qp_clean_cqs(ibqp);
+	return ret;
 }
 
 int sroce_query_qp(struct ibv_qp *ibqp, struct ibv_qp_attr *attr, int attr_mask,
@@ -781,6 +798,7 @@ int sroce_destroy_qp(struct ibv_qp *ibqp)
 	ret = ibv_cmd_destroy_qp(ibqp);
 	if (ret)
 		return ret;
+	sroce_qp_clean_cqs(ibqp);
 	sroce_qp_free(to_sqp(ibqp));
 	return 0;
 }

@@ -327,6 +327,7 @@ int sroce_destroy_cq(struct ibv_cq *ibcq);
 int sroce_poll_cq(struct ibv_cq *ibcq, int num_entries, struct ibv_wc *wc);
 int sroce_req_notify_cq(struct ibv_cq *ibcq, int solicited_only);
 int sroce_resize_cq(struct ibv_cq *ibcq, int cqe);
+void sroce_cq_clean(struct ibv_cq *ibcq, uint32_t qpn);
 
 /* wq.c */
 int sroce_get_limits(struct sroce_context *ctx, struct sroce_limits *limits);

@@ -1900,6 +1900,71 @@ static void test_qp_rc_send(struct wq_env *e)
 	}
 }
 
+/*
+ * A QP in RESET takes no receive WQE; moving a QP to RESET, or destroying
+ * it, drops its unpolled completions from the CQ and keeps the others'.
+ */
+static void test_qp_reset(struct wq_env *e)
+{
+	struct ibv_sge sge = { .addr = 0x1000, .length = 8, .lkey = 0x21 };
+	struct ibv_recv_wr rwr = { .wr_id = 1, .sg_list = &sge, .num_sge = 1 }, *rbad;
+	struct ibv_qp_attr attr = { .qp_state = IBV_QPS_RESET };
+	struct sroce_cqe cqe = {};
+	struct ibv_qp *a, *b;
+	struct ibv_wc wc[8];
+	struct fake_qp *qa;
+	uint64_t i;
+	int n, ok;
+
+	a = new_qp(e, IBV_QPT_RC, NULL, 4, NULL);
+	b = new_qp(e, IBV_QPT_RC, NULL, 4, NULL);
+	qa = a ? fake_qp_find(a->handle) : NULL;
+	if (!qa || !b) {
+		expect(0, "two QPs for the reset test");
+		goto out;
+	}
+	while (ibv_poll_cq(e->cq, 8, wc) > 0)
+		;
+	rbad = NULL;
+	expect(ibv_post_recv(a, &rwr, &rbad) == EINVAL && rbad == &rwr &&
+	       ring_prod(qa->rq) == 0, "post_recv on a QP in RESET: EINVAL, nothing queued");
+	if (to_rts(a) || to_rts(b)) {
+		expect(0, "QPs to RTS for the reset test");
+		goto out;
+	}
+
+	/* a1 b2 a3 b4 a5: resetting a leaves b2 b4, in order */
+	ok = 1;
+	for (i = 1; i <= 5; i++) {
+		cqe.wr_id = i;
+		cqe.qp_num = i & 1 ? a->qp_num : b->qp_num;
+		ok &= !fake_cq_post(&cqe);
+	}
+	ok &= !ibv_modify_qp(a, &attr, IBV_QP_STATE);
+	n = ibv_poll_cq(e->cq, 8, wc);
+	expect(ok && n == 2 && wc[0].wr_id == 2 && wc[1].wr_id == 4 &&
+	       wc[0].qp_num == b->qp_num && ibv_post_recv(a, &rwr, &rbad) == EINVAL,
+	       "modify_qp to RESET drops the QP's unpolled completions, keeps the others");
+
+	/* b6 a7 b8, then b is destroyed: a7 is left */
+	ok = !to_rts(a);
+	for (i = 6; i <= 8; i++) {
+		cqe.wr_id = i;
+		cqe.qp_num = i & 1 ? a->qp_num : b->qp_num;
+		ok &= !fake_cq_post(&cqe);
+	}
+	ok &= !ibv_destroy_qp(b);
+	b = NULL;
+	n = ibv_poll_cq(e->cq, 8, wc);
+	expect(ok && n == 1 && wc[0].wr_id == 7,
+	       "destroy_qp drops the QP's unpolled completions, keeps the others");
+out:
+	if (a)
+		ibv_destroy_qp(a);
+	if (b)
+		ibv_destroy_qp(b);
+}
+
 /* Producer and consumer indices wrap at 2^32; sq_sig_all signals every WQE. */
 static void test_qp_wrap(struct wq_env *e)
 {
@@ -2565,6 +2630,7 @@ static void test_qp(struct verbs_device *vdev)
 	if (e.pd && e.cq) {
 		test_qp_rc_send(&e);
 		test_qp_wrap(&e);
+		test_qp_reset(&e);
 		test_qp_threads(&e);
 		test_ud_ah(&e);
 		test_srq(&e);

@@ -3,7 +3,11 @@
 # Source after tests/lib/common.sh.
 
 SROCE_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-export RDMAV_DRIVERS=$SROCE_ROOT/build/lib/libsroce
+# The builds under test: $SROCE_BUILD/lib (provider) and $SROCE_BUILD/tests
+# (C test programs); default build/ of this tree.  Set it to test private
+# builds, e.g. vmrun -e SROCE_BUILD=/run/vmrun-host/tmp/mine (the host's /).
+SROCE_BUILD=${SROCE_BUILD:-$SROCE_ROOT/build}
+export RDMAV_DRIVERS=$SROCE_BUILD/lib/libsroce
 # Links and netdevs a test created, removed by sroce_cleanup (EXIT trap).
 SROCE_LINKS=()
 SROCE_NETDEVS=()
