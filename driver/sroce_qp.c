@@ -446,6 +446,12 @@ int sroce_destroy_qp(struct ib_qp *ibqp, struct ib_udata *udata)
 	/* No new lookup can find it; wait for receive to let go of it. */
 	sroce_qp_put(qp);
 	wait_for_completion(&qp->released);
+	/*
+	 * A lookup that found it just before the erase may still be about
+	 * to try its refcount (and fail): ib_core frees the QP as soon as
+	 * we return, so wait for such RCU readers to leave.
+	 */
+	synchronize_rcu();
 	/* Timers and work may still requeue each other: stop both twice. */
 	sroce_qp_quiesce(qp);
 	sroce_qp_quiesce(qp);
