@@ -34,7 +34,10 @@ module:
 
 modules-all:
 	@test -n "$(KVERS)" || { echo "sroce: no kernel headers installed; run 'make deps'" >&2; exit 1; }
-	@for k in $(KVERS); do $(MAKE) -C driver KVER=$$k OUT=$(BUILD)/$$k || exit 1; done
+	@for k in $(KVERS); do \
+		$(MAKE) -C driver KVER=$$k OUT=$(BUILD)/$$k && \
+		$(MAKE) -C tests/kmod KVER=$$k OUT=$(BUILD)/$$k || exit 1; \
+	done
 
 lib:
 	$(MAKE) -C lib O=$(BUILD)/lib
