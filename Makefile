@@ -3,9 +3,12 @@
 # sroce top-level build.
 #
 #   make deps            install everything needed from Debian's archive (root)
-#   make [KVER=...]      build the module for one kernel and the provider
+#   make [KVER=...]      build the module for one kernel, the provider, the
+#                        benchmark tools (build/bin/sr_*)
 #   make demo            boot a VM, create sroce0 on lo, show ibv_devinfo
 #   make check           host unit tests + VM tests on Debian 6.1 and 6.12
+#   make bench           benchmark report (VM): Documentation/benchmarks.md
+#   make bench-quick     the same, short (CI), into build/bench
 #   make install         install module (depmod) and provider on this host
 #   make clean
 
@@ -26,7 +29,7 @@ endif
 
 BUILD := $(CURDIR)/build
 
-all: module lib testprogs
+all: module lib testprogs perftest
 
 module:
 	@test -n "$(KVER)" || { echo "sroce: no kernel headers installed; run 'make deps'" >&2; exit 1; }
@@ -45,16 +48,25 @@ lib:
 testprogs:
 	$(MAKE) -C tests/progs OUT=$(BUILD)/tests
 
+perftest:
+	$(MAKE) -C perftest OUT=$(BUILD)/bin
+
+bench: modules-all lib perftest
+	./perftest/bench/run --kernel 6.1
+
+bench-quick: modules-all lib perftest
+	./perftest/bench/run --kernel 6.1 --quick --out $(BUILD)/bench
+
 deps:
 	./tests/vm/install-deps
 
 demo: modules-all lib
 	./tests/vm/demo
 
-check: modules-all lib testprogs
+check: modules-all lib testprogs perftest
 	@./tests/check $(KVERS)
 
-install: module lib testprogs
+install: module lib testprogs perftest
 	install -D -m 0644 $(BUILD)/$(KVER)/sroce.ko \
 		$(DESTDIR)/lib/modules/$(KVER)/updates/sroce.ko
 	test -n "$(DESTDIR)" || depmod -a $(KVER)
@@ -63,4 +75,5 @@ install: module lib testprogs
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all module modules-all lib testprogs deps demo check install clean
+.PHONY: all module modules-all lib testprogs perftest bench bench-quick deps demo check \
+	install clean
