@@ -39,9 +39,27 @@ for want in 'transport:.*InfiniBand' 'fw_ver:.*0\.1\.0' 'state:.*PORT_ACTIVE' \
 	    'max_qp:.*16384' 'max_pd:.*65536' 'GID\[.*::ffff:127\.0\.0\.1, RoCE v2'; do
 	echo "$out" | grep -q -- "$want" || fail "ibv_devinfo lacks '$want'"
 done
-# Atomics work (tests/datapath/traffic.sh); nothing else is claimed early.
+# Atomics work (tests/datapath/traffic.sh), and on-demand paging for RC
+# and UD (tests/odp/): exactly those caps, none for UC or XRC.
 echo "$out" | grep -q 'atomic_cap:.*ATOMIC_HCA' || fail "atomic_cap not ATOMIC_HCA"
-echo "$out" | grep -q 'ODP_SUPPORT\|SUPPORT_SEND\|SUPPORT_RECV' && fail "ODP advertised"
+odp=$(echo "$out" | sed -n '/general_odp_caps:/,$p' |
+	awk '/completion_timestamp_mask/ { exit } /_odp_caps:/ { t = $1; next }
+	     NF { print t, $1 }')
+want='general_odp_caps: ODP_SUPPORT
+general_odp_caps: ODP_SUPPORT_IMPLICIT
+rc_odp_caps: SUPPORT_SEND
+rc_odp_caps: SUPPORT_RECV
+rc_odp_caps: SUPPORT_WRITE
+rc_odp_caps: SUPPORT_READ
+rc_odp_caps: SUPPORT_ATOMIC
+rc_odp_caps: SUPPORT_SRQ
+uc_odp_caps: NO
+xrc_odp_caps: NO
+ud_odp_caps: SUPPORT_SEND
+ud_odp_caps: SUPPORT_RECV
+ud_odp_caps: SUPPORT_SRQ'
+[ "$(echo "$odp" | sort)" = "$(echo "$want" | sort)" ] ||
+	fail "ODP caps: $(echo "$odp" | tr '\n' ';') want $(echo "$want" | tr '\n' ';')"
 
 assert_ok rdma link delete sroce0
 [ -e /sys/class/infiniband/sroce0 ] && fail "sroce0 still there after delete"

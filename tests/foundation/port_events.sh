@@ -11,7 +11,10 @@ assert_ok sroce_link_add sroce4 sdum1
 ev=$(mktemp)
 ibv_asyncwatch -d sroce4 >"$ev" 2>&1 &
 watch=$!
-sleep 1
+# it announces its event FD once it listens (a loaded host needs more
+# than a fixed sleep)
+wait_for "grep -q 'async event FD' '$ev'" 20 || fail "ibv_asyncwatch not ready: $(cat "$ev")"
+sleep 0.5
 kill -0 $watch 2>/dev/null || fail "ibv_asyncwatch died: $(cat "$ev")"
 
 assert_ok ip link set sdum1 down
