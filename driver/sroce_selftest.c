@@ -661,8 +661,13 @@ static void st_user_rereg(struct sroce_st *st, unsigned long uaddr)
 					IB_ACCESS_REMOTE_READ, &st->pd2->ibpd, NULL));
 	EXPECT(st, sroce_mr_check(mr, st->pd2, hca, 1, IB_ACCESS_REMOTE_READ) == 0);
 	EXPECT(st, sroce_mr_check(mr, st->pd2, hca, 1, IB_ACCESS_LOCAL_WRITE) == -EACCES);
-	EXPECT(st, sroce_rereg_user_mr(ib, IB_MR_REREG_ACCESS, 0, 0, 0, IB_ACCESS_ON_DEMAND,
-				       &st->pd2->ibpd, NULL) == ERR_PTR(-EOPNOTSUPP));
+	/* Pinned -> on-demand paged: a new MR (freed here, never swapped in). */
+	ib2 = sroce_rereg_user_mr(ib, IB_MR_REREG_ACCESS, 0, 0, 0, IB_ACCESS_ON_DEMAND,
+				  &st->pd2->ibpd, NULL);
+	if (EXPECT(st, !IS_ERR_OR_NULL(ib2))) {
+		EXPECT(st, ib2->lkey != ib->lkey && to_smr(ib2)->odp);
+		sroce_dereg_mr(ib2, NULL);
+	}
 	/* New translation: a new MR that ib_core would swap in. */
 	ib2 = sroce_rereg_user_mr(ib, IB_MR_REREG_TRANS, uaddr + PAGE_SIZE, 100,
 				  uaddr + PAGE_SIZE, 0, &st->pd2->ibpd, NULL);
@@ -724,9 +729,12 @@ static void st_user(struct sroce_st *st)
 		   ERR_PTR(-EINVAL));
 	EXPECT(st, sroce_reg_user_mr(&st->pd->ibpd, uaddr, 16, uaddr, IB_ACCESS_REMOTE_WRITE,
 				     NULL) == ERR_PTR(-EINVAL));
-	EXPECT(st, sroce_reg_user_mr(&st->pd->ibpd, uaddr, 16, uaddr,
-				     IB_ACCESS_LOCAL_WRITE | IB_ACCESS_ON_DEMAND, NULL) ==
-		   ERR_PTR(-EOPNOTSUPP));
+	ib = sroce_reg_user_mr(&st->pd->ibpd, uaddr, 16, uaddr,
+			       IB_ACCESS_LOCAL_WRITE | IB_ACCESS_ON_DEMAND, NULL);
+	if (EXPECT(st, !IS_ERR(ib))) {
+		EXPECT(st, to_smr(ib)->odp && !to_smr(ib)->npages);
+		sroce_dereg_mr(ib, NULL);
+	}
 
 	ib = sroce_reg_user_mr(&st->pd->ibpd, uaddr + 100, len, hca, ST_ALL, NULL);
 	if (!EXPECT(st, !IS_ERR(ib)))
