@@ -254,7 +254,11 @@ static void sroce_deliver(struct sroce_dev *sdev, struct sk_buff *skb,
 	__skb_pull(skb, sizeof(struct udphdr));
 	skb_trim(skb, len);
 	skb->ip_summed = CHECKSUM_NONE;
-	/* The skb may wait on a QP: drop what only the stack may use. */
+	/*
+	 * The skb may wait on a QP: drop what only the stack may use, and
+	 * (fast path) give the sender's transmit charge back.
+	 */
+	skb_orphan(skb);
 	skb_dst_drop(skb);
 	nf_reset_ct(skb);
 	skb->dev = sdev->ndev;

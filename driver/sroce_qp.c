@@ -4,6 +4,7 @@
  * per-QP work item that runs the engines.
  */
 
+#include <linux/interrupt.h>
 #include <linux/vmalloc.h>
 #include <rdma/ib_cache.h>
 #include <rdma/uverbs_ioctl.h>
@@ -186,6 +187,104 @@ void sroce_qp_schedule(struct sroce_qp *qp)
 	queue_work(sroce_wq, &qp->work);
 }
 
+/*
+ * Transmit flow control.  A QP's packets leave through the IP stack, whose
+ * queues are not sroce's: on a veth pair every packet waits in the peer's
+ * per-CPU backlog (netdev_max_backlog packets) until softirq delivers it,
+ * and what does not fit is dropped.  The engines run in a high-priority
+ * worker that produces packets far faster than a starved ksoftirqd
+ * delivers them: when rdma_rxe read 3 MB from sroce (traffic_test), 1900
+ * of the response packets were dropped there, and more on every retry.
+ * So, as rdma_rxe does, each packet is charged to its QP until the stack
+ * lets go of it - the skb destructor runs when the receiver's IP layer
+ * orphans it, when a NIC has sent it, or when it is dropped - and the
+ * engines that send bursts (requester, read responses) pause once
+ * SROCE_TX_HIGH packets are in flight; the destructor schedules the work
+ * again when fewer than SROCE_TX_LOW are.  Single answers (ACK, NAK,
+ * atomic ACK) are charged but never wait.  Each charged packet holds a
+ * QP reference, so destroy_qp waits for them (they only sit in queues
+ * that drain or drop); the loopback fast path gives the charge back on
+ * delivery.
+ */
+static void sroce_qp_skb_done(struct sk_buff *skb)
+{
+	struct sroce_qp *qp = skb_shinfo(skb)->destructor_arg;
+
+	/* full barrier: pairs with the one in sroce_qp_tx_full() */
+	if (atomic_dec_return(&qp->tx_inflight) < SROCE_TX_LOW &&
+	    test_and_clear_bit(0, &qp->tx_waiting))
+		sroce_qp_schedule(qp);
+	sroce_qp_put(qp);
+}
+
+/* sroce_pkt_xmit() for a packet of @qp, charged to it.  In the QP's work. */
+int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
+		  struct sk_buff *skb)
+{
+	qp->tx_burst++;
+	/* A QP being destroyed sends its last packets uncharged. */
+	if (refcount_inc_not_zero(&qp->ref)) {
+		atomic_inc(&qp->tx_inflight);
+		/* no zerocopy flags: the arg is the destructor's (as AF_XDP) */
+		skb_shinfo(skb)->destructor_arg = qp;
+		skb->destructor = sroce_qp_skb_done;
+	}
+	return sroce_pkt_xmit(qp->sdev, path, skb);
+}
+
+/*
+ * Should a bursting engine stop sending?  If so, the work runs again
+ * without the engine's help: after a yield (sroce_qp_yield()) when this
+ * run has sent SROCE_WORK_BUDGET packets, else when the destructor of one
+ * of the QP's packets finds room.  In the QP's work.
+ */
+bool sroce_qp_tx_full(struct sroce_qp *qp)
+{
+	if (qp->tx_burst >= SROCE_WORK_BUDGET) {
+		qp->tx_yield = true;
+		return true;
+	}
+	if (atomic_read(&qp->tx_inflight) < SROCE_TX_HIGH)
+		return false;
+	set_bit(0, &qp->tx_waiting);
+	smp_mb__after_atomic();
+	/* a destructor that ran before the bit was set did not see it */
+	return atomic_read(&qp->tx_inflight) >= SROCE_TX_LOW;
+}
+
+/*
+ * The work stopped at a budget with more to do.  Run again at once,
+ * unless network softirqs wait on this CPU: the work's worker has a high
+ * priority (nice -20), and once softirq processing was handed to
+ * ksoftirqd (nice 0), 6.1 leaves all of it there, so a worker that keeps
+ * requeueing itself starves the delivery of the packets it just sent and
+ * of the answers to them for hundreds of milliseconds.  Under a 5 ms
+ * netem delay (whose queue takes packets, and the transmit charge, at
+ * once) a replayed 3 MB read response did exactly that: the peer's
+ * retransmission timer fired while the responses sat in the backlog, its
+ * retries asked for more replays, and it ran out of retries.  Then the
+ * work comes back a jiffy later, and ksoftirqd gets the CPU meanwhile.
+ */
+static void sroce_qp_yield(struct sroce_qp *qp)
+{
+	unsigned int pending;
+
+	preempt_disable();
+	pending = local_softirq_pending();
+	preempt_enable();
+	if (pending & (BIT(NET_TX_SOFTIRQ) | BIT(NET_RX_SOFTIRQ)))
+		mod_timer(&qp->yield_timer, jiffies + 1);
+	else
+		sroce_qp_schedule(qp);
+}
+
+static void sroce_qp_yield_timeout(struct timer_list *t)
+{
+	struct sroce_qp *qp = from_timer(qp, t, yield_timer);
+
+	sroce_qp_schedule(qp);
+}
+
 static void sroce_qp_set_state(struct sroce_qp *qp, enum ib_qp_state state)
 {
 	unsigned long flags;
@@ -242,13 +341,31 @@ static void sroce_qp_work(struct work_struct *work)
 {
 	struct sroce_qp *qp = container_of(work, struct sroce_qp, work);
 	int budget = SROCE_WORK_BUDGET;
+	bool rx_paused = false;
 	struct sk_buff *skb;
 	int ret;
 
 	WRITE_ONCE(qp->sq_ctrl->kernel_idle, 0);
+	qp->tx_burst = 0;
+	qp->tx_yield = false;
 
-	while (budget-- > 0 && (skb = skb_dequeue(&qp->rxq))) {
-		const struct sroce_bth *bth = (void *)skb->data;
+	for (; budget > 0; budget--) {
+		const struct sroce_bth *bth;
+
+		/*
+		 * A read response paused by transmit flow control goes out
+		 * before the next packet is taken: the packets of a QP are
+		 * handled in order.  Its destructors, or the yield below,
+		 * schedule the work.
+		 */
+		if (!sroce_resp_resume(qp)) {
+			rx_paused = true;
+			break;
+		}
+		skb = skb_dequeue(&qp->rxq);
+		if (!skb)
+			break;
+		bth = (void *)skb->data;
 
 		if (sroce_opcode_info(bth->opcode)->flags & SROCE_OP_REQ)
 			sroce_resp_rcv(qp, skb);
@@ -264,12 +381,13 @@ static void sroce_qp_work(struct work_struct *work)
 	ret = sroce_req_step(qp);
 
 	/*
-	 * Run again at once when there is more to do; when the requester is
-	 * blocked on the peer, a response or a timer schedules the work and
-	 * the library needs no doorbell (kernel_idle stays 0).
+	 * Run again when there is more to do; when the requester is blocked
+	 * on the peer, a response or a timer schedules the work and the
+	 * library needs no doorbell (kernel_idle stays 0).
 	 */
-	if (ret > 0 || !skb_queue_empty(&qp->rxq))
-		sroce_qp_schedule(qp);
+	if (ret > 0 || qp->tx_yield ||
+	    (!rx_paused && !skb_queue_empty(&qp->rxq)))
+		sroce_qp_yield(qp);
 	else if (ret == 0 && !sroce_qp_going_idle(qp))
 		sroce_qp_schedule(qp);
 }
@@ -354,6 +472,8 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	init_completion(&qp->released);
 	skb_queue_head_init(&qp->rxq);
 	INIT_WORK(&qp->work, sroce_qp_work);
+	atomic_set(&qp->tx_inflight, 0);
+	timer_setup(&qp->yield_timer, sroce_qp_yield_timeout, 0);
 
 	err = sroce_wq_alloc(&qp->sq, init->cap.max_send_wr,
 			     init->cap.max_send_sge,
@@ -430,6 +550,7 @@ err_count:
 static void sroce_qp_quiesce(struct sroce_qp *qp)
 {
 	sroce_comp_stop(qp);
+	del_timer_sync(&qp->yield_timer);
 	cancel_work_sync(&qp->work);
 	skb_queue_purge(&qp->rxq);
 }

@@ -46,6 +46,8 @@ struct sroce_mmap_entry;
 #define SROCE_ACK_EVERY		64	/* request an ACK at least this often */
 #define SROCE_WORK_BUDGET	256	/* packets per work run before requeue */
 #define SROCE_RD_ATOM_SLOTS	SROCE_MAX_RD_ATOM
+#define SROCE_TX_HIGH		64	/* packets in the IP stack: engines pause */
+#define SROCE_TX_LOW		16	/* ... and resume below this */
 
 /*
  * A work queue ring in which the kernel is the consumer (SQ, RQ, SRQ) and
@@ -166,6 +168,11 @@ struct sroce_comp {
 	bool timer_fired;
 	struct timer_list rnr_timer;
 	bool rnr_fired;
+	/* a read/atomic response missing (sroce_comp_resp_lost) */
+	bool gap;			/* seen at @gap_psn, since @gap_since */
+	bool gap_asked;			/* request re-issued for it */
+	u32 gap_psn;
+	unsigned long gap_since;
 };
 
 /* Read/atomic responder resources: replay of duplicate requests. */
@@ -204,6 +211,9 @@ struct sroce_resp {
 	u32 ack_psn;
 	struct sroce_rd_atom res[SROCE_RD_ATOM_SLOTS];
 	u32 res_next;
+	/* read response paused by transmit flow control, next PSN to send */
+	struct sroce_rd_atom *read_res;
+	u32 read_psn;
 };
 
 struct sroce_qp {
@@ -248,6 +258,12 @@ struct sroce_qp {
 
 	struct sk_buff_head rxq;
 	struct work_struct work;
+	/* transmit flow control (sroce_qp_xmit) */
+	atomic_t tx_inflight;		/* packets the IP stack still holds */
+	unsigned long tx_waiting;	/* bit 0: an engine paused for room */
+	u32 tx_burst;			/* packets sent in this work run */
+	bool tx_yield;			/* the run stopped at its burst limit */
+	struct timer_list yield_timer;	/* runs the work after a yield */
 
 	struct sroce_req req;
 	struct sroce_comp comp;
@@ -277,6 +293,9 @@ struct sroce_qp *sroce_qp_get(struct sroce_dev *sdev, u32 qpn);
 void sroce_qp_put(struct sroce_qp *qp);
 void sroce_qp_schedule(struct sroce_qp *qp);
 void sroce_qp_error(struct sroce_qp *qp);
+int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
+		  struct sk_buff *skb);
+bool sroce_qp_tx_full(struct sroce_qp *qp);
 int sroce_wq_alloc(struct sroce_wq *wq, u32 entries, u32 max_sge,
 		   size_t hdr_size, size_t wqe_hdr, struct ib_udata *udata,
 		   struct sroce_mmap_info *info, u32 *slot_offset);
@@ -332,5 +351,6 @@ void sroce_complete_send(struct sroce_qp *qp, struct sroce_swqe *swqe,
 void sroce_resp_init(struct sroce_qp *qp);
 void sroce_resp_rcv(struct sroce_qp *qp, struct sk_buff *skb);
 void sroce_resp_flush(struct sroce_qp *qp);
+bool sroce_resp_resume(struct sroce_qp *qp);
 
 #endif /* SROCE_QP_H */

@@ -53,19 +53,23 @@ static void sroce_req_do_rewind(struct sroce_qp *qp)
 	req->rd_atom = 0;
 	for (i = qp->sq.consumer; i != req->next; i++) {
 		swqe = &qp->swqes[i & qp->sq.mask];
-		if (swqe->done)
-			continue;
-		if (sroce_psn_diff(swqe->last_psn, psn) < 0) {
-			/* entirely before the rewind point: still in flight */
-			if (sroce_wqe_is_rd_atom(swqe->wqe))
-				req->rd_atom++;
-			continue;
-		}
-		break;
+		if (!swqe->done && sroce_psn_diff(swqe->last_psn, psn) >= 0)
+			break;
+		/*
+		 * Done (its response is in), or entirely before the rewind
+		 * point: it keeps its read/atomic credit until it completes.
+		 */
+		if (swqe->posted && sroce_wqe_is_rd_atom(swqe->wqe))
+			req->rd_atom++;
 	}
-	if (i == req->next && req->wqe_off == 0 &&
-	    sroce_psn_diff(req->psn, psn) <= 0)
-		return;		/* nothing sent at or after psn */
+	/*
+	 * Nothing at or after psn left to send again.  This is also the
+	 * case when psn was asked for a response that arrived since (a
+	 * reordered read response, its WQE now done): the WQE at next has
+	 * not been fetched then, so there is nothing to resend from.
+	 */
+	if (i == req->next && req->wqe_off == 0)
+		return;
 
 	/* Resend from WQE i, at the packet that carries psn. */
 	req->next = i;
@@ -213,7 +217,7 @@ static int sroce_req_send_ud(struct sroce_qp *qp, struct sroce_swqe *swqe)
 	if (pad)
 		memset(skb->data + hdr + swqe->length, 0, pad);
 	qp->req.psn = sroce_psn_add(qp->req.psn, 1);
-	return sroce_pkt_xmit(qp->sdev, &swqe->ah->path, skb);
+	return sroce_qp_xmit(qp, &swqe->ah->path, skb);
 }
 
 /* The RC opcode of the packet at @off of a @len byte message. */
@@ -347,7 +351,7 @@ static int sroce_req_send_rc(struct sroce_qp *qp, struct sroce_swqe *swqe)
 			req->rd_atom++;
 	}
 
-	err = sroce_pkt_xmit(qp->sdev, &qp->path, skb);
+	err = sroce_qp_xmit(qp, &qp->path, skb);
 	sroce_comp_sent(qp);
 	return err == -ENOBUFS ? 0 : err;
 }
@@ -425,6 +429,10 @@ int sroce_req_step(struct sroce_qp *qp)
 				return 0;
 			}
 		}
+
+		/* transmit flow control: a packet destructor reschedules */
+		if (sroce_qp_tx_full(qp))
+			return -EAGAIN;
 
 		if (qp->ibqp.qp_type == IB_QPT_UD) {
 			/* UD completes once sent; req->next == sq.consumer */

@@ -79,7 +79,7 @@ static void sroce_resp_send_ack(struct sroce_qp *qp, u8 syndrome, u32 psn)
 	if (!skb)
 		return;
 	sroce_set_aeth(skb, info, syndrome, qp->resp.msn);
-	sroce_pkt_xmit(qp->sdev, &qp->path, skb);
+	sroce_qp_xmit(qp, &qp->path, skb);
 }
 
 static void sroce_resp_nak(struct sroce_qp *qp, enum sroce_nak_code code,
@@ -122,19 +122,25 @@ static struct sroce_rd_atom *sroce_res_find(struct sroce_qp *qp, u32 psn)
 	return NULL;
 }
 
-/* Send read response packets for @res starting at @psn. */
-static void sroce_resp_read_send(struct sroce_qp *qp, struct sroce_rd_atom *res,
-				 u32 psn)
+/*
+ * Send the read response packets of qp->resp.read_res from read_psn on.
+ * Transmit flow control may pause it (returns false): then the rest goes
+ * out from sroce_resp_resume(), before any later request is looked at.
+ */
+static bool sroce_resp_read_continue(struct sroce_qp *qp)
 {
-	u32 mtu = qp->mtu_bytes;
+	struct sroce_rd_atom *res = qp->resp.read_res;
+	u32 psn = qp->resp.read_psn, mtu = qp->mtu_bytes;
 	u32 pkt = sroce_psn_diff(psn, res->psn);
 	u32 off = pkt * mtu, npkts = max(1U, DIV_ROUND_UP(res->len, mtu));
 	struct sroce_mr *mr;
+	bool done = true;
 
 	mr = res->len ? sroce_mr_get(qp->sdev, res->rkey) : NULL;
 	if (res->len && !mr) {
+		qp->resp.read_res = NULL;
 		sroce_resp_fatal(qp, SROCE_NAK_REM_ACCESS, psn);
-		return;
+		return true;
 	}
 	for (; pkt < npkts; pkt++, off += mtu, psn = sroce_psn_add(psn, 1)) {
 		const struct sroce_opcode_info *info;
@@ -152,6 +158,10 @@ static void sroce_resp_read_send(struct sroce_qp *qp, struct sroce_rd_atom *res,
 		else
 			opcode = IB_OPCODE_RC_RDMA_READ_RESPONSE_MIDDLE;
 
+		if (sroce_qp_tx_full(qp)) {
+			done = false;
+			break;
+		}
 		skb = sroce_resp_pkt(qp, opcode, psn, len, &info);
 		if (!skb)
 			break;
@@ -168,10 +178,41 @@ static void sroce_resp_read_send(struct sroce_qp *qp, struct sroce_rd_atom *res,
 				break;
 			}
 		}
-		sroce_pkt_xmit(qp->sdev, &qp->path, skb);
+		sroce_qp_xmit(qp, &qp->path, skb);
 	}
 	if (mr)
 		sroce_mr_put(mr);
+	qp->resp.read_psn = psn;
+	if (done)
+		qp->resp.read_res = NULL;
+	return done;
+}
+
+/* Answer the read of @res from response @psn on (a new or replayed read). */
+static void sroce_resp_read_send(struct sroce_qp *qp, struct sroce_rd_atom *res,
+				 u32 psn)
+{
+	qp->resp.read_res = res;
+	qp->resp.read_psn = psn;
+	sroce_resp_read_continue(qp);
+}
+
+/*
+ * Before the QP's next packet: finish a read response that transmit flow
+ * control paused.  Returns false while it is still paused.
+ */
+bool sroce_resp_resume(struct sroce_qp *qp)
+{
+	enum ib_qp_state state = READ_ONCE(qp->state);
+
+	if (!qp->resp.read_res)
+		return true;
+	if (state != IB_QPS_RTR && state != IB_QPS_RTS &&
+	    state != IB_QPS_SQD && state != IB_QPS_SQE) {
+		qp->resp.read_res = NULL;
+		return true;
+	}
+	return sroce_resp_read_continue(qp);
 }
 
 /* Check a remote access; returns the MR referenced or NULL (NAK sent). */
@@ -273,7 +314,7 @@ static void sroce_resp_atomic(struct sroce_qp *qp, struct sk_buff *skb,
 		       qp->resp.msn);
 	((struct sroce_atmack *)sroce_hdr_at(ack->data, ainfo->atmack_off))->orig =
 		cpu_to_be64(orig);
-	sroce_pkt_xmit(qp->sdev, &qp->path, ack);
+	sroce_qp_xmit(qp, &qp->path, ack);
 }
 
 /* A duplicate request (PSN before the expected one). */
@@ -302,7 +343,7 @@ static void sroce_resp_duplicate(struct sroce_qp *qp, struct sk_buff *skb,
 			((struct sroce_atmack *)sroce_hdr_at(ack->data,
 					ainfo->atmack_off))->orig =
 				cpu_to_be64(res->orig);
-			sroce_pkt_xmit(qp->sdev, &qp->path, ack);
+			sroce_qp_xmit(qp, &qp->path, ack);
 		}
 		return;
 	}
@@ -711,6 +752,7 @@ void sroce_resp_flush(struct sroce_qp *qp)
 	}
 	resp->in_send = false;
 	resp->in_write = false;
+	resp->read_res = NULL;
 	if (qp->srq)
 		return;
 	while (n-- > 0) {
