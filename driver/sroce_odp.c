@@ -71,6 +71,12 @@
 #define SROCE_ODP_FAULT_BYTES	(2ULL << 20)
 #define SROCE_ODP_LOCK_BYTES	(256ULL << 10)
 
+/*
+ * Attempts of one fault that ib_umem_odp_map_dma_and_lock() gives up with
+ * -EBUSY (see sroce_odp_umem_xfer()); each takes up to 1 s.
+ */
+#define SROCE_ODP_BUSY_TRIES	6
+
 /* Children the reclaim and release walks free per pass. */
 #define SROCE_ODP_BATCH		16
 
@@ -241,7 +247,8 @@ static int sroce_odp_map(struct sroce_odp *sodp, struct ib_umem_odp *odp,
 
 	ret = ib_umem_odp_map_dma_and_lock(odp, va, bcnt, need, fault);
 	if (ret < 0) {
-		if (fault)
+		/* -EBUSY is retried; the caller counts it if it gives up */
+		if (fault && ret != -EBUSY)
 			sroce_odp_count(sodp, SROCE_STAT_ODP_FAULT_FAILURES, 1);
 		return ret;
 	}
@@ -292,8 +299,8 @@ static u64 sroce_odp_walk(struct ib_umem_odp *odp, u64 va, u64 len, u64 need,
 static int sroce_odp_umem_xfer(struct sroce_odp *sodp, struct ib_umem_odp *odp,
 			       u64 va, u64 len, struct sroce_xfer *x)
 {
-	u64 need = ODP_READ_ALLOWED_BIT, n;
-	int err = 0, ret;
+	u64 need = ODP_READ_ALLOWED_BIT, n, fault_bytes = SROCE_ODP_FAULT_BYTES;
+	int err = 0, ret, busy = 0;
 
 	if (x->dir == SROCE_TO_MR)
 		need |= ODP_WRITE_ALLOWED_BIT;
@@ -321,12 +328,30 @@ static int sroce_odp_umem_xfer(struct sroce_odp *sodp, struct ib_umem_odp *odp,
 			err = -EAGAIN;
 			break;
 		}
-		n = min(len, SROCE_ODP_FAULT_BYTES);
+		n = min(len, fault_bytes);
 		mutex_unlock(&odp->umem_mutex);
 		ret = sroce_odp_map(sodp, odp, va, n, need,
 				    x->mode != SROCE_XFER_SNAPSHOT);
-		if (ret < 0)
+		if (ret == -EBUSY && ++busy < SROCE_ODP_BUSY_TRIES) {
+			/*
+			 * Not a bad address: invalidations anywhere in this
+			 * table's interval (the whole MR, or the 16 MiB child)
+			 * kept racing with the fault for the 1 s that
+			 * ib_umem_odp_map_dma_and_lock() retries
+			 * (HMM_RANGE_DEFAULT_TIMEOUT), e.g. reclaim or
+			 * migration of other pages of the MR.  That is no
+			 * reason to fail the access: try again, with a quarter
+			 * of the range (done sooner), down to one page.
+			 */
+			fault_bytes = max(fault_bytes >> 2, BIT_ULL(odp->page_shift));
+			mutex_lock(&odp->umem_mutex);
+			continue;
+		}
+		if (ret < 0) {
+			if (ret == -EBUSY && x->mode != SROCE_XFER_SNAPSHOT)
+				sroce_odp_count(sodp, SROCE_STAT_ODP_FAULT_FAILURES, 1);
 			return -EFAULT;
+		}
 		/*
 		 * Locked again.  A fault translated at least the page at va
 		 * (the next walk makes progress); a snapshot translated what
@@ -462,13 +487,20 @@ static int sroce_odp_atomic_umem(struct sroce_odp *sodp,
 	const u64 need = ODP_READ_ALLOWED_BIT | ODP_WRITE_ALLOWED_BIT;
 	dma_addr_t entry;
 	void *kaddr;
-	int err;
+	int err, i;
 
 	mutex_lock(&odp->umem_mutex);
 	entry = odp->dma_list[(va - ib_umem_start(odp)) >> odp->page_shift];
 	if ((entry & need) != need) {
 		mutex_unlock(&odp->umem_mutex);
-		err = sroce_odp_map(sodp, odp, va, 8, need, true);
+		/* -EBUSY is no bad address: see sroce_odp_umem_xfer() */
+		for (i = 0; i < SROCE_ODP_BUSY_TRIES; i++) {
+			err = sroce_odp_map(sodp, odp, va, 8, need, true);
+			if (err != -EBUSY)
+				break;
+		}
+		if (err == -EBUSY)
+			sroce_odp_count(sodp, SROCE_STAT_ODP_FAULT_FAILURES, 1);
 		if (err < 0)
 			return -EFAULT;
 		/* locked, and the entry is translated for write */
