@@ -472,6 +472,8 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	init_completion(&qp->released);
 	skb_queue_head_init(&qp->rxq);
 	INIT_WORK(&qp->work, sroce_qp_work);
+	INIT_WORK(&qp->odp_fault.work, sroce_resp_odp_fault_work);
+	atomic_set(&qp->odp_fault.state, SROCE_ODP_FAULT_IDLE);
 	atomic_set(&qp->tx_inflight, 0);
 	timer_setup(&qp->yield_timer, sroce_qp_yield_timeout, 0);
 
@@ -552,6 +554,7 @@ static void sroce_qp_quiesce(struct sroce_qp *qp)
 	sroce_comp_stop(qp);
 	del_timer_sync(&qp->yield_timer);
 	cancel_work_sync(&qp->work);
+	sroce_resp_odp_fault_stop(qp);
 	skb_queue_purge(&qp->rxq);
 }
 

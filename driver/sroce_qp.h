@@ -203,9 +203,6 @@ struct sroce_resp {
 	u32 write_rkey;
 	u32 write_resid;
 	u32 write_off;
-	/* ODP: the fault after the RNR NAK for this PSN failed */
-	bool odp_failed;
-	u32 odp_failed_psn;
 	/* ACK owed */
 	bool ack_pending;
 	u32 ack_psn;
@@ -214,6 +211,37 @@ struct sroce_resp {
 	/* read response paused by transmit flow control, next PSN to send */
 	struct sroce_rd_atom *read_res;
 	u32 read_psn;
+};
+
+/*
+ * ODP: the fault the responder starts after answering RNR NAK for a send
+ * or write whose target is not resident (sroce_resp.c).  It runs in its
+ * own work item, so the QP's engine keeps answering the requester's
+ * retries with RNR NAK however long it takes.
+ * @state: SROCE_ODP_FAULT_IDLE, _RUNNING (queued or running), _DONE (@err
+ *   holds the result).  The work moves RUNNING -> DONE with release; the
+ *   responder (the QP's work) reads it with acquire and is the only one
+ *   to start a fault (IDLE -> RUNNING) or consume a result (DONE -> IDLE).
+ * @psn: the packet answered with RNR NAK when the fault started.
+ * @mr: the write target (referenced until the fault is done), or NULL:
+ *   then @sge/@num_sge (a copy of the receive WQE's) from offset @off.
+ */
+struct sroce_odp_fault {
+	struct work_struct work;
+	atomic_t state;
+	u32 psn;
+	int err;
+	struct sroce_mr *mr;
+	struct ib_sge sge[SROCE_MAX_SGE];
+	u32 num_sge;
+	u64 off;
+	u64 len;
+};
+
+enum {
+	SROCE_ODP_FAULT_IDLE,
+	SROCE_ODP_FAULT_RUNNING,
+	SROCE_ODP_FAULT_DONE,
 };
 
 struct sroce_qp {
@@ -267,6 +295,7 @@ struct sroce_qp {
 
 	struct sroce_req req;
 	struct sroce_comp comp;
+	struct sroce_odp_fault odp_fault;
 	struct sroce_resp resp;
 };
 
@@ -352,5 +381,7 @@ void sroce_resp_init(struct sroce_qp *qp);
 void sroce_resp_rcv(struct sroce_qp *qp, struct sk_buff *skb);
 void sroce_resp_flush(struct sroce_qp *qp);
 bool sroce_resp_resume(struct sroce_qp *qp);
+void sroce_resp_odp_fault_work(struct work_struct *work);
+void sroce_resp_odp_fault_stop(struct sroce_qp *qp);
 
 #endif /* SROCE_QP_H */

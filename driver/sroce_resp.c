@@ -358,40 +358,109 @@ static void sroce_resp_duplicate(struct sroce_qp *qp, struct sk_buff *skb,
 /*
  * Back-pressure for on-demand paged targets.  Faulting the pages of a
  * send or write in here would stall this QP's engine for as long as the
- * fault takes (a swap-in, a huge range) while the requester's
- * retransmission timer runs and eats its retry count.  Instead, when
- * @check (sroce_mr_prepare() or sroce_sge_prepare() in CHECK mode) says
- * the target is not resident, answer RNR NAK for this packet, as a real
- * ODP NIC does: the requester waits min_rnr_timer and resends from this
- * PSN, and RNR retries are not timeouts.  The caller then faults the rest
- * of the message in, so the retry finds it resident; what cannot be
- * faulted in is left to the retried copy, which fails with the right NAK:
- * sroce_resp_odp_failed() remembers the PSN, and its retry is not
- * answered with RNR again.
- * Returns true if the packet was answered with RNR NAK.
+ * fault takes (a swap-in, a huge range, a wait for the mmap lock) while
+ * the requester's retransmission timer runs and eats its retry count.
+ * Instead, when @check (sroce_mr_prepare() or sroce_sge_prepare() in
+ * CHECK mode) says the target is not resident, answer RNR NAK for this
+ * packet, as a real ODP NIC does, and fault the rest of the message in
+ * from a work item of its own (struct sroce_odp_fault): the requester
+ * waits min_rnr_timer and resends from this PSN, and every resend is
+ * answered with RNR NAK again while the fault runs - RNR retries are not
+ * timeouts - so a fault of any length does not make it give up.  Once the
+ * fault is done the resend is copied; what could not be faulted in makes
+ * that copy fail with the right NAK (the failed fault is remembered for
+ * its PSN, so the retry is not answered with RNR again).
+ * Returns what the caller does with the packet.
  */
-static bool sroce_resp_odp_rnr(struct sroce_qp *qp, u32 psn, int check)
-{
-	struct sroce_resp *resp = &qp->resp;
+enum sroce_odp_verdict {
+	SROCE_ODP_COPY,		/* copy it (resident, or the fault failed) */
+	SROCE_ODP_WAIT,		/* RNR NAK sent, a fault is running */
+	SROCE_ODP_FAULT,	/* RNR NAK sent, start the fault */
+};
 
-	if (check != -EAGAIN)
-		return false;
-	if (resp->odp_failed && resp->odp_failed_psn == psn) {
-		resp->odp_failed = false;
-		return false;
+static enum sroce_odp_verdict sroce_resp_odp_rnr(struct sroce_qp *qp, u32 psn,
+						 int check)
+{
+	struct sroce_odp_fault *f = &qp->odp_fault;
+	int state = atomic_read_acquire(&f->state);
+	enum sroce_odp_verdict v = SROCE_ODP_FAULT;
+
+	if (state == SROCE_ODP_FAULT_DONE) {
+		atomic_set(&f->state, SROCE_ODP_FAULT_IDLE);
+		if (check == -EAGAIN && f->err && f->psn == psn)
+			return SROCE_ODP_COPY;	/* fails: the right NAK */
 	}
+	if (check != -EAGAIN)
+		return SROCE_ODP_COPY;
+	if (state == SROCE_ODP_FAULT_RUNNING)
+		v = SROCE_ODP_WAIT;
 	sroce_stat_inc(qp->sdev, SROCE_STAT_RNR_NAKS_SENT);
 	sroce_stat_inc(qp->sdev, SROCE_STAT_ODP_RNR_NAKS);
 	sroce_resp_send_ack(qp, SROCE_AETH_RNR_NAK | (qp->min_rnr_timer & 0x1f),
 			    psn);
-	return true;
+	return v;
 }
 
-/* The fault after the RNR NAK for @psn returned @err. */
-static void sroce_resp_odp_failed(struct sroce_qp *qp, u32 psn, int err)
+/*
+ * Start the fault after the RNR NAK for @psn: [@off, @off + @len) of @mr
+ * (a write target), or from offset @off of the current receive WQE's
+ * SGEs when @mr is NULL.  The QP's work only.
+ */
+static void sroce_resp_odp_start(struct sroce_qp *qp, u32 psn,
+				 struct sroce_mr *mr, u64 off, u64 len)
 {
-	qp->resp.odp_failed = err != 0;
-	qp->resp.odp_failed_psn = psn;
+	struct sroce_odp_fault *f = &qp->odp_fault;
+
+	f->psn = psn;
+	f->off = off;
+	f->len = len;
+	f->mr = NULL;
+	if (mr) {
+		/* the fault's own reference; none if dereg has begun */
+		f->mr = sroce_mr_get(qp->sdev, mr->key);
+		if (!f->mr) {
+			f->err = -ENOENT;
+			atomic_set_release(&f->state, SROCE_ODP_FAULT_DONE);
+			return;
+		}
+	} else {
+		f->num_sge = qp->resp.rwqe.wqe.num_sge;
+		memcpy(f->sge, qp->resp.rwqe.sge, f->num_sge * sizeof(f->sge[0]));
+	}
+	atomic_set(&f->state, SROCE_ODP_FAULT_RUNNING);
+	queue_work(sroce_wq, &f->work);
+}
+
+void sroce_resp_odp_fault_work(struct work_struct *work)
+{
+	struct sroce_odp_fault *f = container_of(work, struct sroce_odp_fault,
+						 work);
+	struct sroce_qp *qp = container_of(f, struct sroce_qp, odp_fault);
+	int err;
+
+	if (f->mr) {
+		err = sroce_mr_prepare(f->mr, f->off, f->len, SROCE_TO_MR,
+				       SROCE_XFER_FAULT);
+		sroce_mr_put(f->mr);
+		f->mr = NULL;
+	} else {
+		err = sroce_sge_prepare(qp->sdev, qp->pd, f->sge, f->num_sge,
+					f->off, f->len, SROCE_TO_MR,
+					SROCE_XFER_FAULT);
+	}
+	f->err = err;
+	atomic_set_release(&f->state, SROCE_ODP_FAULT_DONE);
+}
+
+/* QP reset and destroy: no fault runs or holds an MR after this. */
+void sroce_resp_odp_fault_stop(struct sroce_qp *qp)
+{
+	struct sroce_odp_fault *f = &qp->odp_fault;
+
+	if (cancel_work_sync(&f->work) && f->mr)
+		sroce_mr_put(f->mr);
+	f->mr = NULL;
+	atomic_set(&f->state, SROCE_ODP_FAULT_IDLE);
 }
 
 static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
@@ -434,17 +503,19 @@ static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
 	 * ODP: the receive WQE stays fetched and the state as it is, so the
 	 * resent packet continues exactly here.
 	 */
-	if (sroce_resp_odp_rnr(qp, psn,
-			       sroce_sge_prepare(qp->sdev, qp->pd, resp->rwqe.sge,
-						 resp->rwqe.wqe.num_sge,
-						 resp->send_off, len, SROCE_TO_MR,
-						 SROCE_XFER_CHECK))) {
-		err = sroce_sge_prepare(qp->sdev, qp->pd, resp->rwqe.sge,
-					resp->rwqe.wqe.num_sge, resp->send_off,
-					resp->rwqe.length - resp->send_off,
-					SROCE_TO_MR, SROCE_XFER_FAULT);
-		sroce_resp_odp_failed(qp, psn, err);
+	switch (sroce_resp_odp_rnr(qp, psn,
+				   sroce_sge_prepare(qp->sdev, qp->pd, resp->rwqe.sge,
+						     resp->rwqe.wqe.num_sge,
+						     resp->send_off, len, SROCE_TO_MR,
+						     SROCE_XFER_CHECK))) {
+	case SROCE_ODP_FAULT:
+		sroce_resp_odp_start(qp, psn, NULL, resp->send_off,
+				     resp->rwqe.length - resp->send_off);
 		return;
+	case SROCE_ODP_WAIT:
+		return;
+	case SROCE_ODP_COPY:
+		break;
 	}
 	err = sroce_sge_copy_skb(qp->sdev, qp->pd, resp->rwqe.sge,
 				 resp->rwqe.wqe.num_sge, resp->send_off, skb,
@@ -533,17 +604,20 @@ static void sroce_resp_write(struct sroce_qp *qp, struct sk_buff *skb,
 			return;
 		}
 		/* ODP: the write state stays, the resent packet continues here */
-		if (sroce_resp_odp_rnr(qp, psn,
-				       sroce_mr_prepare(mr, resp->write_va +
-							resp->write_off, len,
-							SROCE_TO_MR,
-							SROCE_XFER_CHECK))) {
-			err = sroce_mr_prepare(mr, resp->write_va +
-					       resp->write_off, resp->write_resid,
-					       SROCE_TO_MR, SROCE_XFER_FAULT);
-			sroce_resp_odp_failed(qp, psn, err);
+		switch (sroce_resp_odp_rnr(qp, psn,
+					   sroce_mr_prepare(mr, resp->write_va +
+							    resp->write_off, len,
+							    SROCE_TO_MR,
+							    SROCE_XFER_CHECK))) {
+		case SROCE_ODP_FAULT:
+			sroce_resp_odp_start(qp, psn, mr, resp->write_va +
+					     resp->write_off, resp->write_resid);
+			fallthrough;
+		case SROCE_ODP_WAIT:
 			sroce_mr_put(mr);
 			return;
+		case SROCE_ODP_COPY:
+			break;
 		}
 		err = sroce_mr_copy_skb(mr, resp->write_va + resp->write_off,
 					skb, info->hdr_len, len, SROCE_TO_MR);

@@ -53,6 +53,16 @@ sroce_link_add()
 	fi
 }
 
+# sroce_lo_link NAME: a link on lo, waiting for its IPv4 RoCE v2 GID
+# (127.0.0.1), whose index it puts in $g; fails the test if none appears.
+sroce_lo_link()
+{
+	assert_ok sroce_link_add "$1" lo
+	wait_for "gid_index $1 $(ipv4_gid 127.0.0.1) >/dev/null" 10 ||
+		fail "$1: no IPv4 GID"
+	g=$(gid_index "$1" "$(ipv4_gid 127.0.0.1)")
+}
+
 sroce_netdev_add()	# NAME TYPE-ARGS...
 {
 	local name=$1

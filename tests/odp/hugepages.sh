@@ -30,9 +30,7 @@ n=$(cat /proc/sys/vm/nr_hugepages)
 echo "# vm.nr_hugepages $n, THP $(cat /sys/kernel/mm/transparent_hugepage/enabled)"
 ((n >= 10)) || skip "only $n huge pages could be reserved (need 10)"
 
-assert_ok sroce_link_add "$dev" lo
-wait_for "gid_index $dev $(ipv4_gid 127.0.0.1) >/dev/null" 10 || fail "no IPv4 GID"
-g=$(gid_index "$dev" "$(ipv4_gid 127.0.0.1)")
+sroce_lo_link "$dev"
 
 timeout 180 "$prog" "$dev" "$g" hugepages
 rc=$?

@@ -17,9 +17,7 @@ export RDMAV_DRIVERS=$SROCE_BUILD/lib/libsroce
 prog=$SROCE_BUILD/tests/odp_test
 dev=sroce70
 assert_ok test -x "$prog"
-assert_ok sroce_link_add "$dev" lo
-wait_for "gid_index $dev $(ipv4_gid 127.0.0.1) >/dev/null" 10 || fail "no IPv4 GID"
-g=$(gid_index "$dev" "$(ipv4_gid 127.0.0.1)")
+sroce_lo_link "$dev"
 hw=/sys/class/infiniband/$dev/ports/1/hw_counters
 
 # run SUBTEST...: one odp_test run, bounded; its output is the test's
