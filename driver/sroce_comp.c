@@ -117,6 +117,16 @@ void sroce_complete_send(struct sroce_qp *qp, struct sroce_swqe *swqe,
 	     wqe->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
 	     wqe->opcode == IB_WR_ATOMIC_FETCH_AND_ADD))
 		qp->req.rd_atom--;
+	/*
+	 * The requester was rewound to resend this read or atomic, and its
+	 * late response completed it first: move the requester past it, to
+	 * the PSN after it, where any WQE sent after it started.
+	 */
+	if (swqe->done && qp->req.next == qp->sq.consumer) {
+		qp->req.next++;
+		qp->req.wqe_off = 0;
+		qp->req.psn = sroce_psn_add(swqe->last_psn, 1);
+	}
 	swqe->fetched = false;
 	swqe->started = false;
 	swqe->posted = false;
