@@ -72,7 +72,8 @@ struct sroce_dev {
 	struct ib_device ibdev;
 	struct net_device *ndev;	/* holds a reference (ndev_tracker) */
 	netdevice_tracker ndev_tracker;
-	struct list_head list;
+	struct list_head list;		/* sroce_dev_list (sroce_main.c) */
+	bool listed;			/* on it; under sroce_dev_lock */
 
 	spinlock_t port_lock;
 	enum ib_port_state port_state;

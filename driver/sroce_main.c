@@ -19,10 +19,13 @@
 
 /*
  * All sroce devices.  sroce_dev_lock (a spinlock: the inet6 address
- * notifier runs in atomic context) guards sroce_dev_list and nothing else;
- * it is a leaf lock, nothing sleeps or takes another lock under it.
- * A device is on the list from just before ib_register_device() until
- * sroce_dealloc_driver().
+ * notifier runs in atomic context) serialises changes to sroce_dev_list
+ * and the notifiers' walks; it is a leaf lock, nothing sleeps or takes
+ * another lock under it.  Receive looks devices up per packet under RCU
+ * only (sroce_dev_get_by_ndev()): entries are added and removed with the
+ * _rcu list primitives, and sroce_dealloc_driver() waits for a grace
+ * period before the memory can go.  A device is on the list from just
+ * before ib_register_device() until sroce_dealloc_driver().
  */
 static LIST_HEAD(sroce_dev_list);
 static DEFINE_SPINLOCK(sroce_dev_lock);
@@ -49,14 +52,18 @@ static struct sroce_dev *sroce_find_dev_locked(const struct net_device *ndev)
  */
 struct sroce_dev *sroce_dev_get_by_ndev(struct net_device *ndev)
 {
-	struct sroce_dev *sdev;
+	struct sroce_dev *sdev, *found = NULL;
 
-	spin_lock_bh(&sroce_dev_lock);
-	sdev = sroce_find_dev_locked(ndev);
-	if (sdev && !ib_device_try_get(&sdev->ibdev))
-		sdev = NULL;
-	spin_unlock_bh(&sroce_dev_lock);
-	return sdev;
+	rcu_read_lock();
+	list_for_each_entry_rcu(sdev, &sroce_dev_list, list) {
+		if (sdev->ndev == ndev) {
+			if (ib_device_try_get(&sdev->ibdev))
+				found = sdev;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
 }
 
 /* Is @gid one of @sdev's own RoCEv2 GIDs (a loopback destination)? */
@@ -323,8 +330,12 @@ static void sroce_dealloc_driver(struct ib_device *ibdev)
 	struct sroce_dev *sdev = to_sdev(ibdev);
 
 	spin_lock_bh(&sroce_dev_lock);
-	list_del_init(&sdev->list);
+	if (sdev->listed)
+		list_del_rcu(&sdev->list);
+	sdev->listed = false;
 	spin_unlock_bh(&sroce_dev_lock);
+	/* Receive may have found it just before: wait for it to let go. */
+	synchronize_rcu();
 	/* Off the list, nobody can queue it again. */
 	cancel_work_sync(&sdev->gid_work);
 	/* Off the list, receive cannot find it: release the wire. */
@@ -454,7 +465,8 @@ static int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 		err = -EEXIST;
 		goto err_dealloc;
 	}
-	list_add_tail(&sdev->list, &sroce_dev_list);
+	list_add_tail_rcu(&sdev->list, &sroce_dev_list);
+	sdev->listed = true;
 	spin_unlock_bh(&sroce_dev_lock);
 
 	err = sroce_net_dev_open(sdev);
