@@ -525,13 +525,21 @@ static int __init sroce_init(void)
 	}
 
 	/*
-	 * QP work items: unbound, as they may sleep in MR copies and faults;
+	 * QP engines: per CPU (each QP keeps to one, sroce_qp_schedule());
 	 * high priority, as applications busy-poll their CQs on the same
-	 * CPUs and a completion must not wait for their time slice.
+	 * CPUs and a completion must not wait for their time slice.  They
+	 * may sleep in MR copies and requester-side faults: the workqueue's
+	 * concurrency management runs another worker meanwhile.  Long
+	 * faults, prefetches and reclaim go to the unbound sroce_wq.
 	 */
-	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND | WQ_HIGHPRI, 0);
-	if (!sroce_wq)
+	sroce_engine_wq = alloc_workqueue("sroce_engine", WQ_HIGHPRI, 0);
+	if (!sroce_engine_wq)
 		return -ENOMEM;
+	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND, 0);
+	if (!sroce_wq) {
+		err = -ENOMEM;
+		goto err_engine_wq;
+	}
 	err = sroce_net_init();
 	if (err)
 		goto err_wq;
@@ -558,6 +566,8 @@ err_net:
 	sroce_net_exit();
 err_wq:
 	destroy_workqueue(sroce_wq);
+err_engine_wq:
+	destroy_workqueue(sroce_engine_wq);
 	return err;
 }
 
@@ -586,6 +596,7 @@ static void __exit sroce_exit(void)
 	unregister_netdevice_notifier(&sroce_netdev_nb);
 	sroce_net_exit();
 	destroy_workqueue(sroce_wq);
+	destroy_workqueue(sroce_engine_wq);
 	rcu_barrier();		/* address handles are freed by call_rcu */
 	pr_info("sroce: unloaded\n");
 }

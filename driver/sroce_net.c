@@ -219,7 +219,7 @@ static bool sroce_rx_check(struct sk_buff *skb, enum sroce_stat *why)
  * UDP header; the caller holds a registration reference on @sdev.
  */
 static void sroce_deliver(struct sroce_dev *sdev, struct sk_buff *skb,
-			  bool loopback)
+			  bool loopback, struct sroce_qp **run)
 {
 	struct sroce_pkt_info *pi = sroce_pkt(skb);
 	__be16 sport = udp_hdr(skb)->source;
@@ -265,7 +265,7 @@ static void sroce_deliver(struct sroce_dev *sdev, struct sk_buff *skb,
 
 	sroce_stat_inc(sdev, SROCE_STAT_RX_PACKETS);
 	sroce_stat_add(sdev, SROCE_STAT_RX_BYTES, len);
-	sroce_rcv(sdev, skb);
+	sroce_rcv(sdev, skb, run);
 }
 
 /* encap_rcv of the RoCEv2 sockets; softirq, RCU read side. */
@@ -287,7 +287,7 @@ static int sroce_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		ib_device_put(&sdev->ibdev);
 		goto drop;
 	}
-	sroce_deliver(sdev, skb, false);
+	sroce_deliver(sdev, skb, false, NULL);
 	ib_device_put(&sdev->ibdev);
 	return 0;
 
@@ -530,6 +530,32 @@ void sroce_path_release(struct sroce_path *path)
 
 /* ---- transmit -------------------------------------------------------- */
 
+/*
+ * An skb for @size bytes of packet.  Its head comes from the per-CPU page
+ * fragment cache, as a NIC driver's receive buffers do, rather than from
+ * kmalloc: an MTU-sized packet (4 KiB payload and headers) does not fit a
+ * kmalloc-4k object, and kmalloc-8k costs twice the memory and, with
+ * init_on_alloc (Debian's default), zeroing 8 KiB per packet - as much as
+ * copying the payload twice.  Fragment pages are zeroed once and reused
+ * while their packets come and go.  Falls back to alloc_skb().
+ */
+static struct sk_buff *sroce_skb_alloc(unsigned int size)
+{
+	unsigned int fragsz = SKB_DATA_ALIGN(size) +
+			      SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+	struct sk_buff *skb;
+	void *data;
+
+	data = netdev_alloc_frag(fragsz);
+	if (data) {
+		skb = build_skb(data, fragsz);
+		if (skb)
+			return skb;
+		skb_free_frag(data);
+	}
+	return alloc_skb(size, GFP_KERNEL);
+}
+
 struct sk_buff *sroce_pkt_alloc(struct sroce_dev *sdev,
 				const struct sroce_path *path,
 				unsigned int hdr_len, unsigned int payload_len)
@@ -543,7 +569,7 @@ struct sk_buff *sroce_pkt_alloc(struct sroce_dev *sdev,
 			 len > SROCE_MAX_PKT_LEN))
 		return NULL;
 
-	skb = alloc_skb(headroom + len + SROCE_ICRC_SIZE, GFP_KERNEL);
+	skb = sroce_skb_alloc(headroom + len + SROCE_ICRC_SIZE);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, headroom);
@@ -680,7 +706,7 @@ static int sroce_xmit6(const struct sroce_path *path, struct net_device *ndev,
  * wire without its ICRC, delivered as if received.
  */
 static int sroce_loopback(struct sroce_dev *sdev, const struct sroce_path *path,
-			  struct sk_buff *skb, __be16 sport)
+			  struct sk_buff *skb, __be16 sport, struct sroce_qp **run)
 {
 	unsigned int len = skb->len;
 
@@ -698,14 +724,14 @@ static int sroce_loopback(struct sroce_dev *sdev, const struct sroce_path *path,
 	sroce_stat_add(sdev, SROCE_STAT_TX_BYTES, len);
 
 	local_bh_disable();
-	sroce_deliver(sdev, skb, true);
+	sroce_deliver(sdev, skb, true, run);
 	local_bh_enable();
 	ib_device_put(&sdev->ibdev);
 	return 0;
 }
 
 int sroce_pkt_xmit(struct sroce_dev *sdev, const struct sroce_path *path,
-		   struct sk_buff *skb)
+		   struct sk_buff *skb, struct sroce_qp **run)
 {
 	unsigned int len = skb->len;
 	struct net_device *ndev;
@@ -714,7 +740,7 @@ int sroce_pkt_xmit(struct sroce_dev *sdev, const struct sroce_path *path,
 
 	sport = sroce_sport(path, skb);
 	if (path->dst_dev && READ_ONCE(sroce_fast_loopback))
-		return sroce_loopback(sdev, path, skb, sport);
+		return sroce_loopback(sdev, path, skb, sport, run);
 
 	skb_put(skb, SROCE_ICRC_SIZE);
 	rcu_read_lock();

@@ -12,7 +12,11 @@
 #include "sroce.h"
 #include "sroce_hdr.h"
 
+/* Faults, prefetches, reclaim: work that may sleep for long. */
 struct workqueue_struct *sroce_wq;
+/* The QP engines (sroce_qp_work), per CPU: see sroce_qp_schedule(). */
+struct workqueue_struct *sroce_engine_wq;
+static atomic_t sroce_next_cpu = ATOMIC_INIT(0);
 
 static const char * const sroce_qp_state_name[] = {
 	[IB_QPS_RESET] = "RESET", [IB_QPS_INIT] = "INIT", [IB_QPS_RTR] = "RTR",
@@ -176,15 +180,40 @@ void sroce_qp_flush_cq_work(struct sroce_dev *sdev, struct sroce_cq *cq)
 			continue;
 		xa_unlock(&sdev->qp_xa);
 		flush_work(&qp->work);
+		/* and for an inline run */
+		mutex_lock(&qp->engine_mutex);
+		mutex_unlock(&qp->engine_mutex);
 		sroce_qp_put(qp);
 		xa_lock(&sdev->qp_xa);
 	}
 	xa_unlock(&sdev->qp_xa);
 }
 
+/*
+ * A QP's engines always run on the same CPU, chosen round-robin at
+ * creation.  Its packets then enter the IP stack from one CPU, in order:
+ * on a veth (or any netdev that hands packets to the per-CPU backlog), a
+ * work item that ran on one CPU and then another could see its packets
+ * delivered out of order, and the peer treat them as lost (rx_bad_psn,
+ * NAKs, retransmissions).  A CPU that went offline hands the work to
+ * whatever CPU queues it.
+ */
+static int sroce_qp_pick_cpu(void)
+{
+	unsigned int n = (unsigned int)atomic_inc_return(&sroce_next_cpu);
+	int cpu = cpumask_nth(n % num_online_cpus(), cpu_online_mask);
+
+	return cpu < nr_cpu_ids ? cpu : raw_smp_processor_id();
+}
+
 void sroce_qp_schedule(struct sroce_qp *qp)
 {
-	queue_work(sroce_wq, &qp->work);
+	int cpu = READ_ONCE(qp->cpu);
+
+	if (likely(cpu_online(cpu)))
+		queue_work_on(cpu, sroce_engine_wq, &qp->work);
+	else
+		queue_work(sroce_engine_wq, &qp->work);
 }
 
 /*
@@ -221,6 +250,9 @@ static void sroce_qp_skb_done(struct sk_buff *skb)
 int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		  struct sk_buff *skb)
 {
+	struct sroce_qp *peer = NULL;
+	int err;
+
 	qp->tx_burst++;
 	/* A QP being destroyed sends its last packets uncharged. */
 	if (refcount_inc_not_zero(&qp->ref)) {
@@ -229,7 +261,29 @@ int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		skb_shinfo(skb)->destructor_arg = qp;
 		skb->destructor = sroce_qp_skb_done;
 	}
-	return sroce_pkt_xmit(qp->sdev, path, skb);
+	err = sroce_pkt_xmit(qp->sdev, path, skb,
+			     qp->engine_inline ? &peer : NULL);
+	/*
+	 * Nest the peer's run only when the QP waits for this one message
+	 * (the latency pattern): with more WRs outstanding, the peer's own
+	 * work answers on its CPU while this one goes on sending.
+	 */
+	if (peer && !qp->engine_outer &&
+	    smp_load_acquire(&qp->sq.hdr->producer) - qp->sq.consumer > 1) {
+		sroce_qp_schedule(peer);
+		sroce_qp_put(peer);
+		peer = NULL;
+	}
+	/* a QP of this host got the packet (inline runs only) */
+	if (peer) {
+		if (!qp->engine_outer)
+			sroce_qp_run(peer, qp);		/* let it answer now */
+		else if (peer != qp->engine_outer)
+			sroce_qp_schedule(peer);
+		/* else the run this one is nested in takes it afterwards */
+		sroce_qp_put(peer);
+	}
+	return err;
 }
 
 /*
@@ -320,9 +374,9 @@ void sroce_qp_error(struct sroce_qp *qp)
 }
 
 /*
- * Kernel side of the SQ doorbell protocol (uapi/sroce-abi.h): the work is
- * about to go idle.  Returns true when new WQEs arrived meanwhile and the
- * work must run again.
+ * Kernel side of the SQ doorbell protocol (uapi/sroce-abi.h): the engines
+ * are about to go idle.  Returns false when new WQEs arrived meanwhile and
+ * they must run again.
  */
 static bool sroce_qp_going_idle(struct sroce_qp *qp)
 {
@@ -337,10 +391,16 @@ static bool sroce_qp_going_idle(struct sroce_qp *qp)
 	return true;
 }
 
-static void sroce_qp_work(struct work_struct *work)
+/*
+ * One run of the QP's engines, qp->engine_mutex held: the packets queued
+ * for the QP (requests to the responder, responses to the completer), the
+ * timers that fired, then the requester.  When the requester's packets
+ * were answered within the run (an inline run of the peer on this host,
+ * see sroce_qp_xmit()), the answers are taken in one more pass.
+ */
+static void sroce_qp_engines(struct sroce_qp *qp)
 {
-	struct sroce_qp *qp = container_of(work, struct sroce_qp, work);
-	int budget = SROCE_WORK_BUDGET;
+	int budget = SROCE_WORK_BUDGET, pass;
 	bool rx_paused = false;
 	struct sk_buff *skb;
 	int ret;
@@ -349,36 +409,41 @@ static void sroce_qp_work(struct work_struct *work)
 	qp->tx_burst = 0;
 	qp->tx_yield = false;
 
-	for (; budget > 0; budget--) {
-		const struct sroce_bth *bth;
+	for (pass = 0; ; pass++) {
+		for (; budget > 0; budget--) {
+			const struct sroce_bth *bth;
 
-		/*
-		 * A read response paused by transmit flow control goes out
-		 * before the next packet is taken: the packets of a QP are
-		 * handled in order.  Its destructors, or the yield below,
-		 * schedule the work.
-		 */
-		if (!sroce_resp_resume(qp)) {
-			rx_paused = true;
-			break;
+			/*
+			 * A read response paused by transmit flow control
+			 * goes out before the next packet is taken: the
+			 * packets of a QP are handled in order.  Its
+			 * destructors, or the yield below, schedule the work.
+			 */
+			if (!sroce_resp_resume(qp)) {
+				rx_paused = true;
+				break;
+			}
+			skb = skb_dequeue(&qp->rxq);
+			if (!skb)
+				break;
+			bth = (void *)skb->data;
+
+			if (sroce_opcode_info(bth->opcode)->flags & SROCE_OP_REQ)
+				sroce_resp_rcv(qp, skb);
+			else
+				sroce_comp_rcv(qp, skb);
 		}
-		skb = skb_dequeue(&qp->rxq);
-		if (!skb)
+
+		sroce_comp_timers(qp);
+		if (READ_ONCE(qp->state) == IB_QPS_ERR) {
+			sroce_req_flush(qp);
+			sroce_resp_flush(qp);
+		}
+		ret = sroce_req_step(qp);
+		if (pass || rx_paused || budget <= 0 || qp->tx_yield ||
+		    skb_queue_empty(&qp->rxq))
 			break;
-		bth = (void *)skb->data;
-
-		if (sroce_opcode_info(bth->opcode)->flags & SROCE_OP_REQ)
-			sroce_resp_rcv(qp, skb);
-		else
-			sroce_comp_rcv(qp, skb);
 	}
-
-	sroce_comp_timers(qp);
-	if (READ_ONCE(qp->state) == IB_QPS_ERR) {
-		sroce_req_flush(qp);
-		sroce_resp_flush(qp);
-	}
-	ret = sroce_req_step(qp);
 
 	/*
 	 * Run again when there is more to do; when the requester is blocked
@@ -390,6 +455,46 @@ static void sroce_qp_work(struct work_struct *work)
 		sroce_qp_yield(qp);
 	else if (ret == 0 && !sroce_qp_going_idle(qp))
 		sroce_qp_schedule(qp);
+}
+
+static void sroce_qp_work(struct work_struct *work)
+{
+	struct sroce_qp *qp = container_of(work, struct sroce_qp, work);
+
+	mutex_lock(&qp->engine_mutex);
+	sroce_qp_engines(qp);
+	mutex_unlock(&qp->engine_mutex);
+}
+
+/*
+ * Inline runs.  The engines normally run in qp->work, on the QP's CPU.
+ * Where waking a worker costs a context switch on the latency path, they
+ * run at once in the caller's context instead: a user QP's doorbell runs
+ * the QP's engines in the post_send system call, and a packet such a run
+ * sends to an idle QP of this host over the loopback fast path runs that
+ * QP's engines too, nested in the sender's run (sroce_qp_xmit()), as
+ * rdma_rxe runs its responder in the sender's context; the sender then
+ * takes the answers in its next pass.  Runs of the work, and senders with
+ * more than one WR outstanding, leave the peer to its own work: a busy QP
+ * pair keeps its two CPUs.  qp->engine_mutex keeps the runs of
+ * a QP exclusive: the work waits for it, inline runs only try it and
+ * schedule the work when it is taken, so no run ever waits for another
+ * QP's.  A nested run (@outer: the run it is nested in) starts none:
+ * nesting is one level deep.  Process context; may sleep.
+ */
+void sroce_qp_run(struct sroce_qp *qp, struct sroce_qp *outer)
+{
+	might_sleep();
+	if (!mutex_trylock(&qp->engine_mutex)) {
+		sroce_qp_schedule(qp);
+		return;
+	}
+	qp->engine_inline = true;
+	qp->engine_outer = outer;
+	sroce_qp_engines(qp);
+	qp->engine_inline = false;
+	qp->engine_outer = NULL;
+	mutex_unlock(&qp->engine_mutex);
 }
 
 /* ---- create / destroy ---------------------------------------------- */
@@ -472,6 +577,8 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	init_completion(&qp->released);
 	skb_queue_head_init(&qp->rxq);
 	INIT_WORK(&qp->work, sroce_qp_work);
+	mutex_init(&qp->engine_mutex);
+	qp->cpu = sroce_qp_pick_cpu();
 	INIT_WORK(&qp->odp_fault.work, sroce_resp_odp_fault_work);
 	atomic_set(&qp->odp_fault.state, SROCE_ODP_FAULT_IDLE);
 	atomic_set(&qp->tx_inflight, 0);
@@ -554,6 +661,9 @@ static void sroce_qp_quiesce(struct sroce_qp *qp)
 	sroce_comp_stop(qp);
 	del_timer_sync(&qp->yield_timer);
 	cancel_work_sync(&qp->work);
+	/* an inline run (sroce_qp_run()) in progress ends */
+	mutex_lock(&qp->engine_mutex);
+	mutex_unlock(&qp->engine_mutex);
 	sroce_resp_odp_fault_stop(qp);
 	skb_queue_purge(&qp->rxq);
 }
@@ -648,6 +758,8 @@ static void sroce_qp_reset(struct sroce_qp *qp)
 	u32 i;
 
 	sroce_qp_quiesce(qp);
+	/* a doorbell may still run the engines: they find the QP in RESET */
+	mutex_lock(&qp->engine_mutex);
 	for (i = 0; i <= qp->sq.mask; i++) {
 		if (qp->swqes[i].ah)
 			sroce_ah_put(qp->swqes[i].ah);
@@ -663,6 +775,7 @@ static void sroce_qp_reset(struct sroce_qp *qp)
 	sroce_req_init(qp);
 	sroce_comp_init(qp);
 	sroce_resp_init(qp);
+	mutex_unlock(&qp->engine_mutex);
 }
 
 int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
@@ -747,13 +860,14 @@ int sroce_modify_qp(struct ib_qp *ibqp, struct ib_qp_attr *attr, int mask,
 		sroce_qp_set_state(qp, IB_QPS_RTR);
 		break;
 	case IB_QPS_RTS:
+		mutex_lock(&qp->engine_mutex);
 		if (mask & IB_QP_SQ_PSN) {
-			cancel_work_sync(&qp->work);
 			qp->req.psn = attr->sq_psn;
 			qp->comp.acked_psn = attr->sq_psn;
 		}
 		qp->comp.retries = qp->retry_cnt;
 		qp->comp.rnr_retries = qp->rnr_retry;
+		mutex_unlock(&qp->engine_mutex);
 		sroce_qp_set_state(qp, IB_QPS_RTS);
 		sroce_qp_schedule(qp);
 		break;
@@ -905,9 +1019,16 @@ int sroce_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	unsigned long flags;
 	int err = 0;
 
-	/* A user QP's library wrote the ring itself: this is its doorbell. */
+	/*
+	 * A user QP's library wrote the ring itself: this is its doorbell.
+	 * Send at once, in this system call, unless that could reorder the
+	 * QP's packets in the IP stack (see sroce_qp_schedule()).
+	 */
 	if (qp->is_user) {
-		sroce_qp_schedule(qp);
+		if (qp->path.dst_dev || raw_smp_processor_id() == qp->cpu)
+			sroce_qp_run(qp, NULL);
+		else
+			sroce_qp_schedule(qp);
 		return 0;
 	}
 	if (READ_ONCE(qp->state) < IB_QPS_RTS) {

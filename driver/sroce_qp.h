@@ -4,13 +4,14 @@
  * transport engines (requester, completer, responder).
  *
  * EXECUTION.  All protocol work of a QP runs in one work item, qp->work,
- * on sroce_wq (unbound): it drains the QP's receive queue of packets
- * (requests to the responder, responses to the completer), handles
- * timers, then lets the requester send.  A work item never runs on two
- * CPUs at once, so the three engines of a QP are serialised without a
- * lock, and they may sleep (MR copies, ODP faults).  Each engine owns its
- * state struct (req, comp, resp below) and only its own code writes it;
- * the others call it through the narrow functions in this header.
+ * on sroce_engine_wq, always on the QP's CPU (sroce_qp_schedule()): it
+ * drains the QP's receive queue of packets (requests to the responder,
+ * responses to the completer), handles timers, then lets the requester
+ * send.  A work item never runs on two CPUs at once, so the three engines
+ * of a QP are serialised without a lock, and they may sleep (MR copies,
+ * ODP faults).  Each engine owns its state struct (req, comp, resp
+ * below) and only its own code writes it; the others call it through the
+ * narrow functions in this header.
  *
  * RECEIVE.  sroce_rcv() (softirq or the loopback fast path) looks the QP up
  * under RCU, takes a reference, appends the skb to qp->rxq (bounded) and
@@ -285,7 +286,18 @@ struct sroce_qp {
 	struct sroce_wq rq;
 
 	struct sk_buff_head rxq;
-	struct work_struct work;
+	struct work_struct work;	/* the engines, on sroce_engine_wq */
+	int cpu;			/* ... always queued on this CPU */
+	/*
+	 * Held while the engines run, by the work or inline (sroce_qp_run()),
+	 * and by whoever rewrites engine state from outside (reset, a new SQ
+	 * PSN).  Inline runs only trylock it; nothing that holds it waits for
+	 * another QP's.  Taken before the MR and CQ locks the engines use.
+	 */
+	struct mutex engine_mutex;
+	/* under engine_mutex: this run is inline, nested in @engine_outer's */
+	bool engine_inline;
+	struct sroce_qp *engine_outer;
 	/* transmit flow control (sroce_qp_xmit) */
 	atomic_t tx_inflight;		/* packets the IP stack still holds */
 	unsigned long tx_waiting;	/* bit 0: an engine paused for room */
@@ -305,6 +317,7 @@ static inline struct sroce_qp *to_sqp(struct ib_qp *ibqp)
 }
 
 extern struct workqueue_struct *sroce_wq;
+extern struct workqueue_struct *sroce_engine_wq;
 
 /* sroce_qp.c: QP verbs, state machine, rings */
 int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
@@ -321,6 +334,7 @@ int sroce_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 struct sroce_qp *sroce_qp_get(struct sroce_dev *sdev, u32 qpn);
 void sroce_qp_put(struct sroce_qp *qp);
 void sroce_qp_schedule(struct sroce_qp *qp);
+void sroce_qp_run(struct sroce_qp *qp, struct sroce_qp *outer);
 void sroce_qp_error(struct sroce_qp *qp);
 int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		  struct sk_buff *skb);
