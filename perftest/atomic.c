@@ -64,37 +64,27 @@ static int atomic_check(struct pt_ctx *c, struct pt_round *r)
 	return 0;
 }
 
+/* latency: operation i on slot 0, which then held i */
+static void atomic_lat_wr(struct pt_ctx *c, struct pt_round *r, uint64_t i,
+			  struct ibv_send_wr *wr, struct ibv_sge *sge)
+{
+	atomic_wr(c, r, i, 0, wr, sge);
+}
+
+static int atomic_lat_verify(struct pt_ctx *c, struct pt_round *r, uint64_t i)
+{
+	uint64_t got = *(volatile uint64_t *)pt_slot(c, r, 0);
+
+	if (got == i)
+		return 0;
+	snprintf(r->why, sizeof(r->why), "operation %llu returned %llu",
+		 (unsigned long long)i, (unsigned long long)got);
+	return -1;
+}
+
 static int atomic_lat(struct pt_ctx *c, struct pt_round *r)
 {
-	volatile uint64_t *res = (volatile uint64_t *)pt_slot(c, r, 0);
-	struct ibv_send_wr wr;
-	struct ibv_sge sge;
-	uint64_t i;
-
-	r->t_start = pt_now_ns();
-	for (i = 0; pt_lat_more(c, r, i); i++) {
-		uint64_t t0 = pt_now_ns();
-
-		memset(&wr, 0, sizeof(wr));
-		atomic_wr(c, r, i, 0, &wr, &sge);
-		wr.sg_list = &sge;
-		wr.num_sge = 1;
-		if (pt_lat_post(c, &wr, true))
-			return -1;
-		pt_sample_lat(r, pt_now_ns() - t0);
-		if (c->o->verify && *res != i) {
-			snprintf(r->why, sizeof(r->why), "operation %llu "
-				 "returned %llu", (unsigned long long)i,
-				 (unsigned long long)*res);
-			r->verify_failed = true;
-			return -1;
-		}
-	}
-	r->t_end = pt_now_ns();
-	r->done = i;
-	if (c->o->verify)
-		r->verified = true;
-	return 0;
+	return pt_lat_one_sided(c, r, atomic_lat_wr, atomic_lat_verify);
 }
 
 const struct pt_kind pt_kind_atomic = {

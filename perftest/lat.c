@@ -139,3 +139,39 @@ int pt_lat_wait_cq(struct pt_ctx *c, struct pt_round *r, struct ibv_cq *cq,
 	}
 	return n < 0 ? -1 : 0;
 }
+
+/*
+ * The latency loop of the kinds the requester completes alone (read,
+ * atomic): one signaled WR at a time, timed from post to completion.
+ * @build makes the WR of iteration @i; @verify, if set, checks its
+ * result when --verify is on (0, or -1 with r->why filled in).
+ */
+int pt_lat_one_sided(struct pt_ctx *c, struct pt_round *r, pt_lat_build_fn build,
+		     pt_lat_verify_fn verify)
+{
+	struct ibv_send_wr wr;
+	struct ibv_sge sge;
+	uint64_t i;
+
+	r->t_start = pt_now_ns();
+	for (i = 0; pt_lat_more(c, r, i); i++) {
+		uint64_t t0 = pt_now_ns();
+
+		memset(&wr, 0, sizeof(wr));
+		build(c, r, i, &wr, &sge);
+		wr.sg_list = &sge;
+		wr.num_sge = 1;
+		if (pt_lat_post(c, &wr, true))
+			return -1;
+		pt_sample_lat(r, pt_now_ns() - t0);
+		if (verify && c->o->verify && verify(c, r, i)) {
+			r->verify_failed = true;
+			return -1;
+		}
+	}
+	r->t_end = pt_now_ns();
+	r->done = i;
+	if (verify && c->o->verify)
+		r->verified = true;
+	return 0;
+}

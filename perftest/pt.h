@@ -41,7 +41,10 @@ enum {
 enum {
 	PT_CLS_BW	= 1 << 0,
 	PT_CLS_LAT	= 1 << 1,
-	PT_CLS_LOCAL	= 1 << 2,	/* reg_cost, odp_faults, footprint */
+	PT_CLS_REG	= 1 << 2,	/* reg_cost */
+	PT_CLS_FAULTS	= 1 << 3,	/* odp_faults */
+	PT_CLS_FOOT	= 1 << 4,	/* footprint */
+	PT_CLS_LOCAL	= PT_CLS_REG | PT_CLS_FAULTS | PT_CLS_FOOT,
 	PT_CLS_XFER	= PT_CLS_BW | PT_CLS_LAT,
 	PT_CLS_ALL	= PT_CLS_XFER | PT_CLS_LOCAL,
 };
@@ -273,6 +276,13 @@ int pt_lat_wait_mem(struct pt_ctx *c, struct pt_round *r,
 		    volatile uint8_t *p, uint8_t val);
 int pt_lat_wait_cq(struct pt_ctx *c, struct pt_round *r, struct ibv_cq *cq,
 		   struct ibv_wc *wc);
+typedef void (*pt_lat_build_fn)(struct pt_ctx *c, struct pt_round *r,
+				uint64_t i, struct ibv_send_wr *wr,
+				struct ibv_sge *sge);
+typedef int (*pt_lat_verify_fn)(struct pt_ctx *c, struct pt_round *r,
+				uint64_t i);
+int pt_lat_one_sided(struct pt_ctx *c, struct pt_round *r, pt_lat_build_fn build,
+		     pt_lat_verify_fn verify);
 
 /* touch.c, churn.c: ODP memory actions */
 int pt_touch_pass(struct pt_ctx *c, struct pt_round *r);

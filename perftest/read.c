@@ -41,27 +41,16 @@ static int read_check(struct pt_ctx *c, struct pt_round *r)
 	return pt_check_written(c, r, n, "the server's memory");
 }
 
+/* latency: every read comes from slot 0 */
+static void read_lat_wr(struct pt_ctx *c, struct pt_round *r, uint64_t i,
+			struct ibv_send_wr *wr, struct ibv_sge *sge)
+{
+	read_bw_wr(c, r, i, 0, wr, sge);
+}
+
 static int read_lat(struct pt_ctx *c, struct pt_round *r)
 {
-	struct ibv_send_wr wr;
-	struct ibv_sge sge;
-	uint64_t i;
-
-	r->t_start = pt_now_ns();
-	for (i = 0; pt_lat_more(c, r, i); i++) {
-		uint64_t t0 = pt_now_ns();
-
-		memset(&wr, 0, sizeof(wr));
-		read_bw_wr(c, r, i, 0, &wr, &sge);
-		wr.sg_list = &sge;
-		wr.num_sge = 1;
-		if (pt_lat_post(c, &wr, true))
-			return -1;
-		pt_sample_lat(r, pt_now_ns() - t0);
-	}
-	r->t_end = pt_now_ns();
-	r->done = i;
-	return 0;
+	return pt_lat_one_sided(c, r, read_lat_wr, NULL);
 }
 
 const struct pt_kind pt_kind_read = {

@@ -21,12 +21,12 @@ const struct pt_tool pt_tools[] = {
 	  "atomic (fetch-and-add, compare-and-swap) rate (RC)" },
 	{ "atomic_lat", PT_CLS_LAT, &pt_kind_atomic, NULL,
 	  "atomic latency (RC)" },
-	{ "reg_cost", PT_CLS_LOCAL, NULL, pt_run_reg_cost,
+	{ "reg_cost", PT_CLS_REG, NULL, pt_run_reg_cost,
 	  "memory registration cost by size: pinned vs ODP vs implicit ODP" },
-	{ "odp_faults", PT_CLS_LOCAL, NULL, pt_run_odp_faults,
+	{ "odp_faults", PT_CLS_FAULTS, NULL, pt_run_odp_faults,
 	  "ODP page-fault throughput (prefetch, RDMA write and read into "
 	  "dropped pages) and invalidation cost" },
-	{ "footprint", PT_CLS_LOCAL, NULL, pt_run_footprint,
+	{ "footprint", PT_CLS_FOOT, NULL, pt_run_footprint,
 	  "RSS and pinned/locked memory of each memory mode, before and "
 	  "after registration and RDMA" },
 	{ NULL },

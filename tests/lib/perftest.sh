@@ -4,7 +4,8 @@
 #
 #   pt_run NAME TOOL ARGS...   run sr_TOOL --json ARGS, bounded in time;
 #                              its JSON goes to $PT_OUT.  A failure is a
-#                              failed expectation (shows stderr), returns 1
+#                              failed expectation (shows stderr), returns 1.
+#                              Runs in network namespace $PT_NETNS if set
 #   pt_expect NAME EXPR...     Python expressions that must hold: over the
 #                              document d, and over each result r when
 #                              they use r (there must be results)
@@ -13,13 +14,15 @@
 PT_BIN=${SROCE_PT_BIN:-${SROCE_BUILD:-$SROCE_ROOT/build}/bin}
 PT_TIMEOUT=${PT_TIMEOUT:-120}
 PT_OUT=
+PT_NETNS=
 
 pt_run()
 {
-	local name=$1 tool=$2 err rc
+	local name=$1 tool=$2 err rc ns=()
 	shift 2
+	[ -n "$PT_NETNS" ] && ns=(ip netns exec "$PT_NETNS")
 	err=$(mktemp)
-	PT_OUT=$(timeout "$PT_TIMEOUT" "$PT_BIN/sr_$tool" --json "$@" 2>"$err")
+	PT_OUT=$(timeout "$PT_TIMEOUT" "${ns[@]}" "$PT_BIN/sr_$tool" --json "$@" 2>"$err")
 	rc=$?
 	if ((rc != 0)); then
 		echo "FAIL: $name: sr_$tool $* exited $rc" >&2
