@@ -97,6 +97,8 @@ def bw_section(R, plots):
              ("perftest", "rxe", "pinned", "perftest: rxe")]
     out = ["## Bandwidth\n",
            "MB/s (2^20 bytes per second), one RC QP over loopback, the average of the run. "
+           "*sroce ODP* is steady state: the buffers are ODP MRs whose pages were faulted in "
+           "(`--prefetch`) before the timed run; first-touch costs are in the ODP section. "
            "*sroce/rxe* compares the two devices with our tools, *% memcpy* sroce pinned "
            "against one CPU's memcpy of the same size in the same VM.\n"]
     for test in BW_TESTS:
