@@ -103,6 +103,71 @@ ipv4_gid()
 	printf '0000:0000:0000:0000:0000:ffff:%02x%02x:%02x%02x\n' "$1" "$2" "$3" "$4"
 }
 
+# IPv6 address (any notation, no /prefix) -> RoCE GID in sysfs notation.
+ipv6_gid()
+{
+	local a=${1%%%*} h=() t=() out=() x n
+
+	if [[ $a == *::* ]]; then
+		IFS=: read -ra h <<<"${a%%::*}"
+		IFS=: read -ra t <<<"${a#*::}"
+	else
+		IFS=: read -ra h <<<"$a"
+	fi
+	for x in "${h[@]}"; do
+		out+=("$(printf %04x "0x$x")")
+	done
+	for ((n = ${#h[@]} + ${#t[@]}; n < 8; n++)); do
+		out+=(0000)
+	done
+	for x in "${t[@]}"; do
+		out+=("$(printf %04x "0x$x")")
+	done
+	local IFS=:
+	echo "${out[*]}"
+}
+
+# Tests configure no IPv6 address of their own (project rule: only
+# 192.0.2.0/24 and 198.51.100.0/24, and lo's own): the IPv6 GIDs of an
+# Ethernet netdev are those of its link-local address, which the kernel
+# makes from the MAC (ib_core puts it in the GID table, as the port's
+# default GID when it is the EUI-64 one).
+#
+# ll_prepare NETDEV [NETNS]: before NETDEV goes up, make sure it gets an
+# EUI-64 link-local address that is usable at once (no DAD).
+ll_prepare()
+{
+	local dev=$1 ns=${2:-} run=()
+
+	[ -n "$ns" ] && run=(ip netns exec "$ns")
+	"${run[@]}" sysctl -qw "net.ipv6.conf.$dev.disable_ipv6=0" &&
+		"${run[@]}" sysctl -qw "net.ipv6.conf.$dev.accept_dad=0" &&
+		"${run[@]}" ip link set dev "$dev" addrgenmode eui64
+}
+
+# ll_addr NETDEV [NETNS]: NETDEV's link-local IPv6 address, once it is
+# no longer tentative; returns 1 if it has none (yet).
+ll_addr()
+{
+	local dev=$1 ns=${2:-} run=()
+
+	[ -n "$ns" ] && run=(ip netns exec "$ns")
+	"${run[@]}" ip -6 -o addr show dev "$dev" scope link 2>/dev/null |
+		awk '!/tentative|dadfailed/ && $3 == "inet6" { sub("/.*", "", $4); print $4; f = 1; exit }
+		     END { exit !f }'
+}
+
+# ll_gid NETDEV [NETNS]: the GID (sysfs notation) of NETDEV's link-local
+# address, waiting up to 10 s for it; returns 1 if none appears.
+ll_gid()
+{
+	local a
+
+	wait_for "ll_addr $1 ${2:-} >/dev/null" 10 && a=$(ll_addr "$1" "${2:-}") ||
+		{ echo "$1: no usable IPv6 link-local address" >&2; return 1; }
+	ipv6_gid "$a"
+}
+
 ndevs_of_sroce()
 {
 	rdma link show 2>/dev/null | awk '{print $2, $NF}'

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Reliability on a bad link: two sroce devices in namespaces swk and swl
 # on a veth pair with a tc netem qdisc on both ends, first losing 1% of
-# the packets (IPv4 GIDs), then delaying and reordering them (IPv6 GIDs).
+# the packets (IPv4 GIDs), then delaying and reordering them (IPv6 GIDs,
+# those of the veths' link-local addresses).
 # Each time traffic_test -l (every byte checked, RC only) and bounded
 # ib_write_bw / ib_send_bw runs must complete, the counters must show the
 # transport recovering (retransmissions, out-of-sequence requests), and
@@ -25,27 +26,25 @@ for ns in swk swl; do
 done
 assert_ok ip -n swk link add swne0 type veth peer name swne1 netns swl
 assert_ok ip -n swk addr add 192.0.2.71/24 dev swne0
-assert_ok ip -n swk addr add 2001:db8:7::71/64 dev swne0 nodad
+assert_ok ll_prepare swne0 swk
 assert_ok ip -n swl addr add 192.0.2.72/24 dev swne1
-assert_ok ip -n swl addr add 2001:db8:7::72/64 dev swne1 nodad
+assert_ok ll_prepare swne1 swl
 assert_ok ip -n swk link set swne0 up
 assert_ok ip -n swl link set swne1 up
 assert_ok sroce_link_add sroce71 swne0 swk
 assert_ok sroce_link_add sroce72 swne1 swl
 
-v6_gid()	# 2001:db8:7::NN -> sysfs notation
-{
-	printf '2001:0db8:0007:0000:0000:0000:0000:%04x\n' "$1"
-}
-
 wait_for "gid_index sroce71 $(ipv4_gid 192.0.2.71) >/dev/null" 10 || fail "sroce71: no IPv4 GID"
 wait_for "gid_index sroce72 $(ipv4_gid 192.0.2.72) >/dev/null" 10 || fail "sroce72: no IPv4 GID"
-wait_for "gid_index sroce71 $(v6_gid 0x71) >/dev/null" 10 || fail "sroce71: no IPv6 GID"
-wait_for "gid_index sroce72 $(v6_gid 0x72) >/dev/null" 10 || fail "sroce72: no IPv6 GID"
+ll0=$(ll_gid swne0 swk) || fail "swne0: no IPv6 link-local address"
+ll1=$(ll_gid swne1 swl) || fail "swne1: no IPv6 link-local address"
+wait_for "gid_index sroce71 $ll0 >/dev/null" 10 || fail "sroce71: no IPv6 GID"
+wait_for "gid_index sroce72 $ll1 >/dev/null" 10 || fail "sroce72: no IPv6 GID"
 a4=$(gid_index sroce71 "$(ipv4_gid 192.0.2.71)")
 b4=$(gid_index sroce72 "$(ipv4_gid 192.0.2.72)")
-a6=$(gid_index sroce71 "$(v6_gid 0x71)")
-b6=$(gid_index sroce72 "$(v6_gid 0x72)")
+a6=$(gid_index sroce71 "$ll0")
+b6=$(gid_index sroce72 "$ll1")
+echo "# sroce71 GIDs $a4/$a6 ($ll0), sroce72 GIDs $b4/$b6 ($ll1)"
 
 # netem SPEC...: the same netem qdisc on both ends of the pair
 netem()

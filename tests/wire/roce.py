@@ -4,7 +4,8 @@
 the kernel, for the wire tests.
 
   roce.py send [--v6] --dst ADDR [--src ADDR] KIND...
-      send one packet of each KIND to ADDR:4791 (see KINDS)
+      send one packet of each KIND to ADDR:4791 (see KINDS); an IPv6
+      link-local ADDR names its interface: --dst fe80::...%veth0
   roce.py capture --ifname DEV [--count N] [--timeout S] [--qpn QPN]
       wait for N RoCEv2 packets on DEV (AF_PACKET) and check their ICRC;
       prints one line per packet, exits 0 when all N arrived intact
@@ -179,28 +180,35 @@ def send_v4(src, dst, payload, tos=0, ttl=64, options=b''):
         s.sendto(ip + udp_header(SRC_PORT, ulen) + payload, (dst, 0))
 
 
-def send_v6(src, dst, payload):
+def send_v6(src, dst, payload, scope=0):
     with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        s.bind((src, SRC_PORT))
-        s.sendto(payload, (dst, ROCE_PORT))
+        s.bind((src, SRC_PORT, 0, scope))
+        s.sendto(payload, (dst, ROCE_PORT, 0, scope))
 
 
-def local_source(dst, v6):
+def local_source(dst, v6, scope=0):
     fam = socket.AF_INET6 if v6 else socket.AF_INET
     with socket.socket(fam, socket.SOCK_DGRAM) as s:
-        s.connect((dst, ROCE_PORT))
-        return s.getsockname()[0]
+        s.connect((dst, ROCE_PORT, 0, scope) if v6 else (dst, ROCE_PORT))
+        return s.getsockname()[0].split('%')[0]
 
 
 def cmd_send(args):
-    src = args.src or local_source(args.dst, args.v6)
+    # a link-local destination names its interface: fe80::1%veth0
+    scope = 0
+    if '%' in args.dst:
+        if not args.v6:
+            sys.exit(f'{args.dst}: a scope is for IPv6 only')
+        args.dst, ifname = args.dst.split('%', 1)
+        scope = socket.if_nametoindex(ifname)
+    src = (args.src or local_source(args.dst, args.v6, scope)).split('%')[0]
     for kind in args.kinds:
         payload, fields = build(kind, src, args.dst, args.v6, args.qpn)
         if args.v6:
             if fields:
                 sys.exit(f'{kind}: IPv4 only')
-            send_v6(src, args.dst, payload)
+            send_v6(src, args.dst, payload, scope)
         else:
             send_v4(src, args.dst, payload, **fields)
         print(f'sent {kind} ({len(payload)} bytes) {src} -> {args.dst}')

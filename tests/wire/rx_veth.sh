@@ -1,6 +1,7 @@
 #!/bin/bash
 # Receive over Ethernet: a device on one end of a veth pair in namespace
-# swa, packets sent from the other end in swb (IPv4 and IPv6).  Also the
+# swa, packets sent from the other end in swb (IPv4, and IPv6 to the
+# link-local address the kernel gave swva: its GID).  Also the
 # choice of the receiving device: a packet that arrives on a netdev of swa
 # without a device counts in rx_no_dev (namespace-wide, shown by every
 # device of swa); a packet from swa itself to the device's address comes
@@ -25,8 +26,9 @@ assert_ok ip -n swa link add swva type veth peer name swvb netns swb
 assert_ok ip -n swa link add swvc type veth peer name swvd netns swb
 assert_ok ip -n swa addr add 192.0.2.1/24 dev swva
 assert_ok ip -n swb addr add 192.0.2.2/24 dev swvb
-assert_ok ip -n swa addr add 2001:db8:1::1/64 dev swva nodad
-assert_ok ip -n swb addr add 2001:db8:1::2/64 dev swvb nodad
+# IPv6: the link-local addresses the kernel gives swva and swvb
+assert_ok ll_prepare swva swa
+assert_ok ll_prepare swvb swb
 assert_ok ip -n swa addr add 198.51.100.1/24 dev swvc
 assert_ok ip -n swb addr add 198.51.100.2/24 dev swvd
 for l in swva swvc; do
@@ -48,9 +50,13 @@ assert_ok ip netns exec swb python3 "$WIRE_DIR/roce.py" send --dst 192.0.2.1 \
 expect_ok wire_wait sroce41 "$before" \
 	"rx_short=2 rx_bad_version=1 rx_bad_icrc=1 rx_packets=3 rx_bytes=* rx_unknown_qp=3"
 
+ll=$(ll_gid swva swa) || fail "swva: no IPv6 link-local address"
+wait_for "has_gid sroce41 $ll" 10 || fail "sroce41: no GID for swva's link-local address"
+ll=$(ll_addr swva swa)
+wait_for "ll_addr swvb swb >/dev/null" 10 || fail "swvb: no IPv6 link-local address"
 before=$(wire_counters sroce41)
 assert_ok ip netns exec swb python3 "$WIRE_DIR/roce.py" send --v6 \
-	--dst 2001:db8:1::1 good ud flip
+	--dst "$ll%swvb" good ud flip
 expect_ok wire_wait sroce41 "$before" \
 	"rx_bad_icrc=1 rx_packets=2 rx_bytes=* rx_unknown_qp=2"
 

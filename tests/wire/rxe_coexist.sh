@@ -4,7 +4,7 @@
 # sroce device.  In one namespace the later of the two must fail cleanly;
 # an sroce device in another namespace works next to rxe, and receives
 # rxe's packets (UD datagrams sent through pyverbs), whose ICRC rxe
-# computed.
+# computed, over IPv4 and IPv6 (the veths' link-local addresses).
 # timeout: 240
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sroce.sh"
@@ -61,10 +61,10 @@ assert_ok ip netns add swc
 assert_ok ip -n swc link set lo up
 assert_ok sroce_netdev_add sweth0 type veth peer name sweth1 netns swc
 assert_ok ip addr add 192.0.2.21/24 dev sweth0
-assert_ok ip addr add 2001:db8:2::21/64 dev sweth0 nodad
+assert_ok ll_prepare sweth0
 assert_ok ip link set sweth0 up
 assert_ok ip -n swc addr add 192.0.2.22/24 dev sweth1
-assert_ok ip -n swc addr add 2001:db8:2::22/64 dev sweth1 nodad
+assert_ok ll_prepare sweth1 swc
 assert_ok ip -n swc link set sweth1 up
 assert_ok rdma link add rxe0 type rxe netdev sweth0
 assert_ok sroce_link_add sroce43 sweth1 swc
@@ -73,11 +73,15 @@ wait_for "[ \"\$(port_state sroce43)\" = ACTIVE ]" 10 || fail "sroce43 not activ
 
 python3 -c 'import pyverbs' 2>/dev/null || skip "pyverbs is not installed"
 wait_for "has_gid rxe0 $(ipv4_gid 192.0.2.21)" 10 || fail "rxe0 has no GID for 192.0.2.21"
+ll0=$(ll_gid sweth0) || fail "sweth0: no IPv6 link-local address"
+ll1=$(ll_gid sweth1 swc) || fail "sweth1: no IPv6 link-local address"
+wait_for "has_gid rxe0 $ll0" 10 || fail "rxe0 has no GID for sweth0's link-local address"
+wait_for "has_gid sroce43 $ll1" 10 || fail "sroce43 has no GID for sweth1's link-local address"
 before=$(wire_counters sroce43)
 assert_ok python3 "$WIRE_DIR/rxe_ud.py" --dev rxe0 --src 192.0.2.21 --dst 192.0.2.22 \
 	--qpn 0x123456 3
-assert_ok python3 "$WIRE_DIR/rxe_ud.py" --dev rxe0 --src 2001:db8:2::21 \
-	--dst 2001:db8:2::22 --qpn 0x123456 2
+assert_ok python3 "$WIRE_DIR/rxe_ud.py" --dev rxe0 --src "$(ll_addr sweth0)" \
+	--dst "$(ll_addr sweth1 swc)" --qpn 0x123456 2
 # 5 datagrams: BTH, DETH, 64 bytes of payload each
 expect_ok wire_wait sroce43 "$before" \
 	"rx_packets=5 rx_bytes=$((5 * (12 + 8 + 64))) rx_unknown_qp=5"

@@ -4,7 +4,8 @@
 # and an sroce device in namespace swj, each side as server and as client;
 # then tests/progs/traffic_test, which checks every byte, with its
 # requesters on one implementation and its responders on the other, both
-# ways, over IPv4 and IPv6 GIDs.  perftest does not look at the payload;
+# ways, over IPv4 and IPv6 GIDs (the IPv6 ones of the veths' link-local
+# addresses).  perftest does not look at the payload;
 # traffic_test does.  No packet either way may be dropped for a bad ICRC
 # or a malformed header, on either device.
 # timeout: 900
@@ -35,27 +36,24 @@ assert_ok ip netns add swj
 assert_ok ip -n swj link set lo up
 assert_ok sroce_netdev_add swpf0 type veth peer name swpf1 netns swj
 assert_ok ip addr add 192.0.2.61/24 dev swpf0
-assert_ok ip addr add 2001:db8:6::61/64 dev swpf0 nodad
+assert_ok ll_prepare swpf0
 assert_ok ip link set swpf0 up
 assert_ok ip -n swj addr add 192.0.2.62/24 dev swpf1
-assert_ok ip -n swj addr add 2001:db8:6::62/64 dev swpf1 nodad
+assert_ok ll_prepare swpf1 swj
 assert_ok ip -n swj link set swpf1 up
 assert_ok rdma link add rxe0 type rxe netdev swpf0
 assert_ok sroce_link_add sroce61 swpf1 swj
 
-v6_gid()	# 2001:db8:6::NN -> sysfs notation
-{
-	printf '2001:0db8:0006:0000:0000:0000:0000:%04x\n' "$1"
-}
-
 wait_for "gid_index rxe0 $(ipv4_gid 192.0.2.61) >/dev/null" 10 || fail "rxe0: no IPv4 GID"
 wait_for "gid_index sroce61 $(ipv4_gid 192.0.2.62) >/dev/null" 10 || fail "sroce61: no IPv4 GID"
-wait_for "gid_index rxe0 $(v6_gid 0x61) >/dev/null" 10 || fail "rxe0: no IPv6 GID"
-wait_for "gid_index sroce61 $(v6_gid 0x62) >/dev/null" 10 || fail "sroce61: no IPv6 GID"
+ll0=$(ll_gid swpf0) || fail "swpf0: no IPv6 link-local address"
+ll1=$(ll_gid swpf1 swj) || fail "swpf1: no IPv6 link-local address"
+wait_for "gid_index rxe0 $ll0 >/dev/null" 10 || fail "rxe0: no IPv6 GID"
+wait_for "gid_index sroce61 $ll1 >/dev/null" 10 || fail "sroce61: no IPv6 GID"
 r4=$(gid_index rxe0 "$(ipv4_gid 192.0.2.61)")
 s4=$(gid_index sroce61 "$(ipv4_gid 192.0.2.62)")
-r6=$(gid_index rxe0 "$(v6_gid 0x61)")
-s6=$(gid_index sroce61 "$(v6_gid 0x62)")
+r6=$(gid_index rxe0 "$ll0")
+s6=$(gid_index sroce61 "$ll1")
 
 # deltas DEV BEFORE: "name+N" for each counter of DEV that moved since
 # BEFORE (wire_counters output), packet and byte counts left out.
@@ -132,7 +130,7 @@ rxe_rcvd0=$(rxe_counter rcvd_pkts)
 rxe_sent0=$(rxe_counter sent_pkts)
 tx0=$(wire_counter sroce61 tx_packets)
 rx0=$(wire_counter sroce61 rx_packets)
-echo "# rxe0 GIDs $r4/$r6, sroce61 GIDs $s4/$s6"
+echo "# rxe0 GIDs $r4/$r6 ($ll0), sroce61 GIDs $s4/$s6 ($ll1)"
 
 for dir in sroce rxe; do
 	if [ $dir = sroce ]; then

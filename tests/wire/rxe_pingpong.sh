@@ -2,7 +2,7 @@
 # Interoperability with stock rdma_rxe on the wire: ibv_rc_pingpong and
 # ibv_ud_pingpong between rxe0 (initial namespace) and an sroce device in
 # namespace swg, each side as server and as client, over IPv4 and IPv6
-# GIDs.  Every packet either way carries an ICRC the other implementation
+# GIDs (the IPv6 ones of the veths' link-local addresses).  Every packet either way carries an ICRC the other implementation
 # computed; none may be dropped for it.
 # timeout: 420
 . "$(dirname "$0")/../lib/common.sh"
@@ -29,10 +29,10 @@ assert_ok ip netns add swg
 assert_ok ip -n swg link set lo up
 assert_ok sroce_netdev_add swpp0 type veth peer name swpp1 netns swg
 assert_ok ip addr add 192.0.2.31/24 dev swpp0
-assert_ok ip addr add 2001:db8:3::31/64 dev swpp0 nodad
+assert_ok ll_prepare swpp0
 assert_ok ip link set swpp0 up
 assert_ok ip -n swg addr add 192.0.2.32/24 dev swpp1
-assert_ok ip -n swg addr add 2001:db8:3::32/64 dev swpp1 nodad
+assert_ok ll_prepare swpp1 swg
 assert_ok ip -n swg link set swpp1 up
 assert_ok rdma link add rxe0 type rxe netdev swpp0
 assert_ok sroce_link_add sroce51 swpp1 swg
@@ -47,11 +47,6 @@ gid_of()
 			{ echo "${f##*/}"; return 0; }
 	done
 	return 1
-}
-
-v6_gid()	# 2001:db8:3::NN -> sysfs notation
-{
-	printf '2001:0db8:0003:0000:0000:0000:0000:%04x\n' "$1"
 }
 
 # pingpong KIND SERVER-DEV SERVER-GID SERVER-NS CLIENT-DEV CLIENT-GID CLIENT-NS ADDR
@@ -81,12 +76,15 @@ pingpong()
 
 wait_for "gid_of rxe0 $(ipv4_gid 192.0.2.31) >/dev/null" 10 || fail "rxe0: no IPv4 GID"
 wait_for "gid_of sroce51 $(ipv4_gid 192.0.2.32) >/dev/null" 10 || fail "sroce51: no IPv4 GID"
-wait_for "gid_of rxe0 $(v6_gid 0x31) >/dev/null" 10 || fail "rxe0: no IPv6 GID"
-wait_for "gid_of sroce51 $(v6_gid 0x32) >/dev/null" 10 || fail "sroce51: no IPv6 GID"
+ll0=$(ll_gid swpp0) || fail "swpp0: no IPv6 link-local address"
+ll1=$(ll_gid swpp1 swg) || fail "swpp1: no IPv6 link-local address"
+wait_for "gid_of rxe0 $ll0 >/dev/null" 10 || fail "rxe0: no IPv6 GID"
+wait_for "gid_of sroce51 $ll1 >/dev/null" 10 || fail "sroce51: no IPv6 GID"
 r4=$(gid_of rxe0 "$(ipv4_gid 192.0.2.31)")
 s4=$(gid_of sroce51 "$(ipv4_gid 192.0.2.32)")
-r6=$(gid_of rxe0 "$(v6_gid 0x31)")
-s6=$(gid_of sroce51 "$(v6_gid 0x32)")
+r6=$(gid_of rxe0 "$ll0")
+s6=$(gid_of sroce51 "$ll1")
+echo "# rxe0 GIDs $r4/$r6 ($ll0), sroce51 GIDs $s4/$s6 ($ll1)"
 
 before=$(wire_counters sroce51)
 for kind in rc ud; do
