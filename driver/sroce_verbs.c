@@ -45,6 +45,7 @@ int sroce_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->max_srq_wr = SROCE_MAX_SRQ_WR;
 	attr->max_srq_sge = SROCE_MAX_SGE;
 	attr->max_ah = SROCE_MAX_AH;
+	attr->max_fast_reg_page_list_len = SROCE_MAX_FRMR_PAGES;
 	attr->max_pkeys = SROCE_PKEY_TBL_LEN;
 	attr->local_ca_ack_delay = SROCE_LOCAL_ACK_DELAY;
 	/*
