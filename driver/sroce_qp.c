@@ -872,6 +872,11 @@ static int sroce_post_one_send(struct sroce_qp *qp, const struct ib_send_wr *wr)
 			wqe->wr.ud.remote_qkey = ud_wr(wr)->remote_qkey;
 		}
 		break;
+	case IB_WR_SEND_WITH_INV:
+		/* the rkey to invalidate is in imm_data (ex is a union) */
+		if (qp->ibqp.qp_type != IB_QPT_RC)
+			return -EINVAL;
+		break;
 	case IB_WR_LOCAL_INV:
 		/* fast registration (sroce_mr.c): RC, no data */
 		if (qp->ibqp.qp_type != IB_QPT_RC || wr->num_sge)

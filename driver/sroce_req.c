@@ -131,6 +131,10 @@ static int sroce_swqe_fetch(struct sroce_qp *qp, u32 index)
 			if (wqe->wr.atomic.remote_addr & 7)
 				return -EINVAL;
 			break;
+		case IB_WR_SEND_WITH_INV:
+			if (qp->is_user)
+				return -EINVAL;
+			break;
 		case IB_WR_REG_MR:
 		case IB_WR_LOCAL_INV:
 			/* kernel consumers only: the ring holds their data */
@@ -245,6 +249,11 @@ static u8 sroce_rc_opcode(const struct sroce_send_wqe *wqe, u32 off, u32 len,
 				      IB_OPCODE_RC_SEND_FIRST) :
 			       (end ? IB_OPCODE_RC_SEND_LAST_WITH_IMMEDIATE :
 				      IB_OPCODE_RC_SEND_MIDDLE);
+	case IB_WR_SEND_WITH_INV:
+		return first ? (end ? IB_OPCODE_RC_SEND_ONLY_WITH_INVALIDATE :
+				      IB_OPCODE_RC_SEND_FIRST) :
+			       (end ? IB_OPCODE_RC_SEND_LAST_WITH_INVALIDATE :
+				      IB_OPCODE_RC_SEND_MIDDLE);
 	case IB_WR_RDMA_WRITE:
 		return first ? (end ? IB_OPCODE_RC_RDMA_WRITE_ONLY :
 				      IB_OPCODE_RC_RDMA_WRITE_FIRST) :
@@ -320,6 +329,12 @@ static int sroce_req_send_rc(struct sroce_qp *qp, struct sroce_swqe *swqe)
 		struct sroce_immdt *i = sroce_hdr_at(bth, info->immdt_off);
 
 		i->imm = wqe->imm_data;
+	}
+	if (info->flags & SROCE_OP_IETH) {
+		struct sroce_ieth *ieth = sroce_hdr_at(bth, info->ieth_off);
+
+		/* imm_data holds ib_send_wr.ex.invalidate_rkey, CPU order */
+		ieth->rkey = cpu_to_be32((__force u32)wqe->imm_data);
 	}
 	err = sroce_req_copy(qp, swqe, skb, info->hdr_len, off, payload);
 	if (err) {

@@ -845,6 +845,97 @@ out_pd:
 	ib_dealloc_pd(pd2);
 }
 
+/*
+ * SEND_WITH_INV: the responder places the message, then invalidates the
+ * rkey of the IETH and reports it in the receive WC; the rkey is dead
+ * from then on.  A multi-packet send (SEND_FIRST ... SEND_LAST_WITH_INV)
+ * and a single-packet one (SEND_ONLY_WITH_INV) after a re-registration;
+ * an rkey that is no fast-reg MR fails on both sides.
+ */
+static void kv_t_send_inv(struct kv *kv)
+{
+	static const u32 sizes[2] = { 2500, 100 };
+	const struct kv_piece a[1] = { { 65536, 8192 } };
+	const int access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+	struct scatterlist sg[1];
+	struct ib_send_wr swr;
+	struct ib_sge ssge;
+	struct ib_wc wc[2];
+	struct ib_mr *mr;
+	int i, n, st, err, r;
+
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, KV_FR_PAGES);
+	KV_CHECK(kv, !IS_ERR(mr), "alloc_mr: %d", PTR_ERR_OR_ZERO(mr));
+	if (IS_ERR(mr))
+		return;
+	n = kv_map(kv, mr, sg, 1, a, 1, NULL, 4096);
+	kv_unmap(kv, sg, 1);
+	KV_CHECK(kv, n == 1, "map: %d", n);
+
+	for (i = 0; i < 2; i++) {
+		ib_update_fast_reg_key(mr, 0x70 + i);
+		st = kv_reg(kv, 1, mr, access, 60 + i);
+		KV_CHECK(kv, st == IB_WC_SUCCESS, "REG_MR %d: %d", i, st);
+
+		memset(kv->s[1].buf, 0, 8192);
+		kv_fill(kv->s[0].buf, sizes[i], 20 + i);
+		err = kv_post_recv(kv, 1, 70 + i, 0, 8192);
+		memset(&swr, 0, sizeof(swr));
+		ssge = kv_sge(kv, 0, 0, sizes[i]);
+		swr.wr_id = 80 + i;
+		swr.opcode = IB_WR_SEND_WITH_INV;
+		swr.send_flags = IB_SEND_SIGNALED;
+		swr.ex.invalidate_rkey = mr->rkey;
+		swr.sg_list = &ssge;
+		swr.num_sge = 1;
+		err = err ?: ib_post_send(kv->s[0].qp, &swr, NULL);
+		n = err ? 0 : kv_poll(kv->cq, wc, 2);
+		KV_CHECK(kv, n == 2, "send with invalidate %d: %d %d", i, err, n);
+		if (n != 2)
+			continue;
+		r = wc[0].wr_id == 70 + i ? 0 : 1;
+		KV_CHECK(kv, wc[1 - r].status == IB_WC_SUCCESS &&
+			 wc[1 - r].opcode == IB_WC_SEND &&
+			 wc[1 - r].wr_id == 80 + i,
+			 "send %d: status %d opcode %d", i, wc[1 - r].status,
+			 wc[1 - r].opcode);
+		KV_CHECK(kv, wc[r].status == IB_WC_SUCCESS &&
+			 wc[r].opcode == IB_WC_RECV &&
+			 wc[r].byte_len == sizes[i] &&
+			 (wc[r].wc_flags & IB_WC_WITH_INVALIDATE) &&
+			 !(wc[r].wc_flags & IB_WC_WITH_IMM) &&
+			 wc[r].ex.invalidate_rkey == mr->rkey &&
+			 !memcmp(kv->s[1].buf, kv->s[0].buf, sizes[i]),
+			 "recv %d: status %d len %u flags %#x rkey %#x", i,
+			 wc[r].status, wc[r].byte_len, wc[r].wc_flags,
+			 wc[r].ex.invalidate_rkey);
+		/* the rkey is invalid now */
+		st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, mr->rkey,
+				 64);
+		KV_CHECK(kv, st == IB_WC_REM_ACCESS_ERR,
+			 "write after send with invalidate %d: %d", i, st);
+		kv_reconnect(kv);
+	}
+
+	/* an rkey that no fast-reg MR has: both sides fail */
+	err = kv_post_recv(kv, 1, 72, 0, 8192);
+	ssge = kv_sge(kv, 0, 0, 64);
+	swr.wr_id = 82;
+	swr.ex.invalidate_rkey = kv->pd->unsafe_global_rkey;
+	err = err ?: ib_post_send(kv->s[0].qp, &swr, NULL);
+	n = err ? 0 : kv_poll(kv->cq, wc, 2);
+	r = n == 2 && wc[0].wr_id == 72 ? 0 : 1;
+	KV_CHECK(kv, n == 2 && wc[r].status == IB_WC_REM_INV_REQ_ERR &&
+		 wc[1 - r].status == IB_WC_REM_INV_REQ_ERR,
+		 "send invalidating the global rkey: n %d status %d %d", n,
+		 n > 0 ? wc[0].status : -1, n > 1 ? wc[1].status : -1);
+	kv_reconnect(kv);
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, kv->s[1].dma,
+			 kv->pd->unsafe_global_rkey, 64);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "global rkey still works: %d", st);
+	KV_CHECK(kv, !ib_dereg_mr(mr), "dereg");
+}
+
 /* Completion events: a CQ the core polls from softirq on notification. */
 struct kv_done {
 	struct ib_cqe cqe;
@@ -1037,6 +1128,7 @@ static int __init kv_init(void)
 		kv_t_frmr_map_limits(kv);
 		kv_t_frmr_rereg(kv);
 		kv_t_frmr_errors(kv);
+		kv_t_send_inv(kv);
 		kv_t_events(kv);
 		kv_t_prot_error(kv);	/* last: leaves a QP in error */
 	}
