@@ -12,8 +12,11 @@
  * ib_post_recv(), ib_post_send() of sends, sends with immediate, several
  * SGEs, 1 MiB RDMA WRITE and READ through the PD's global rkey; an atomic
  * that rkey does not permit (remote access error, then RESET and a new
- * connection), and a protection error that moves the QP to the error
- * state and flushes what is left.  Every payload is checked.
+ * connection); fast-registration MRs: ib_alloc_mr(), ib_map_mr_sg() in
+ * several page sizes, IB_WR_REG_MR, I/O through the MR, IB_WR_LOCAL_INV,
+ * ib_update_fast_reg_key() and re-registration, IB_WR_SEND_WITH_INV, bad
+ * arguments; and a protection error that moves the QP to the error state
+ * and flushes what is left.  Every payload is checked.
  *
  * The result is one kernel log line, "sroce_kverbs: N passed, N failed";
  * the module then refuses to stay loaded (-EAGAIN if everything passed,
