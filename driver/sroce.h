@@ -43,6 +43,7 @@
 #define SROCE_MAX_CQ		(1 << 14)
 #define SROCE_MAX_CQE		((1 << 16) - 1)
 #define SROCE_MAX_MR		(1 << 16)
+#define SROCE_MAX_FRMR_PAGES	512	/* page list of a fast-reg MR */
 #define SROCE_MAX_SRQ		(1 << 14)
 #define SROCE_MAX_SRQ_WR	(1 << 14)
 #define SROCE_MAX_AH		(1 << 16)
@@ -264,6 +265,10 @@ struct ib_mr *sroce_rereg_user_mr(struct ib_mr *ibmr, int flags, u64 start,
 				  u64 length, u64 virt_addr, int access,
 				  struct ib_pd *ibpd, struct ib_udata *udata);
 struct ib_mr *sroce_get_dma_mr(struct ib_pd *ibpd, int access);
+struct ib_mr *sroce_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type mr_type,
+			     u32 max_num_sg);
+int sroce_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
+		    unsigned int *sg_offset);
 int sroce_dereg_mr(struct ib_mr *ibmr, struct ib_udata *udata);
 int sroce_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr);
 

@@ -52,12 +52,21 @@
  * operation (one packet, one SGE list copy, one atomic), never while
  * waiting for another verb, a peer or a timer.
  *
- * LOCKING.  See struct sroce_mr_table and struct sroce_mr.
+ * FAST REGISTRATION (kernel consumers only).  An MR from alloc_mr
+ * (IB_MR_TYPE_MEM_REG) is published at once but starts FREE: lookups find
+ * it and every check fails.  Its key byte, translation, iova, length and
+ * access change only by work requests: REG_MR (FREE -> VALID, with the
+ * key the consumer chose through ib_update_fast_reg_key()), LOCAL_INV or
+ * a received SEND_WITH_INV (VALID -> FREE).  The index never changes.
+ * See struct sroce_frmr for the ordering against concurrent lookups.
+ *
+ * LOCKING.  See struct sroce_mr_table, struct sroce_mr, struct sroce_frmr.
  */
 #ifndef SROCE_MEM_H
 #define SROCE_MEM_H
 
 #include <linux/completion.h>
+#include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <linux/refcount.h>
 #include <linux/skbuff.h>
@@ -97,6 +106,7 @@ struct sroce_mr_table {
 enum sroce_mr_state {
 	SROCE_MR_VALID,
 	SROCE_MR_INVALID,	/* deregistration has started */
+	SROCE_MR_FREE,		/* fast-reg MR: not registered (yet, again) */
 };
 
 enum sroce_copy_dir {
@@ -152,15 +162,61 @@ struct sroce_mr_ops {
 };
 
 /*
+ * struct sroce_frmr - the mutable part of a fast-registration MR.
+ *
+ * @lock (a mutex: REG_MR and LOCAL_INV run in the engines' work items,
+ * dereg in the consumer's process context) serialises the writers: REG_MR,
+ * invalidation (LOCAL_INV, SEND_WITH_INV) and nothing else.  It is never
+ * taken on the data path.
+ *
+ * The MR's @key, @iova, @length, @access and @pages/@npages/@page_shift/
+ * @fbo here are written only under @lock while the MR is FREE, and no
+ * engine uses them then; the data path reads them without a lock:
+ *  - sroce_mr_get() on a fast-reg MR takes its reference, then (after a
+ *    full barrier) reads @state with acquire and compares the key again:
+ *    a reference is handed out only for a VALID MR with that key.
+ *  - REG_MR writes everything, then sets VALID with release (cmpxchg from
+ *    FREE, so a concurrent dereg's INVALID wins): whoever sees VALID sees
+ *    the new translation and key.
+ *  - invalidation sets FREE (cmpxchg from VALID), issues a full barrier,
+ *    and WAITS until every reference but its own and the registration's
+ *    is gone (wait_var_event on @ref; sroce_mr_put() wakes it).  A lookup
+ *    racing with it either sees FREE and fails, or its reference is
+ *    waited for.  So once LOCAL_INV completes (or the receive WC of a
+ *    SEND_WITH_INV is written) nothing touches the old pages any more,
+ *    and REG_MR never changes a translation somebody is using.
+ * The waits are bounded: engines hold references only across one copy.
+ *
+ * @map/@map_n is the page list map_mr_sg() builds; it belongs to the
+ * consumer (ib_map_mr_sg() context, no lock) until REG_MR copies it to
+ * @pages.  The consumer must not map again before that REG_MR completes
+ * (as with every device).  @max_pages bounds both arrays.
+ */
+struct sroce_frmr {
+	struct mutex lock;
+	u32 max_pages;
+	u64 *map;		/* staged: page addresses (kernel virtual) */
+	u32 map_n;
+	u64 *pages;		/* active translation */
+	u32 npages;
+	u32 page_shift;		/* of the consumer's page size */
+	u32 fbo;		/* offset of the first byte in pages[0] */
+};
+
+/*
  * struct sroce_mr - a memory region.
  *
- * Immutable once published: @sdev, @ops, @key, @iova, @length and the
- * implementation's fields.  @pd and @access change only by an in-place
+ * Immutable once published: @sdev, @ops, @frmr, @key, @iova, @length and
+ * the implementation's fields, except for fast-reg MRs (@frmr set): their
+ * @key, @iova, @length, @access and translation change by work requests,
+ * see struct sroce_frmr.  @pd and @access change only by an in-place
  * rereg, which ib_core serialises against dereg; they are written with
  * WRITE_ONCE() and read with READ_ONCE(), so a concurrent check sees the
  * old or the new value.  @pd is only ever compared, never dereferenced:
  * after a rereg the old PD may be gone.
- * @state goes VALID -> INVALID once, at the start of deregistration.
+ * @state goes VALID -> INVALID once, at the start of deregistration; a
+ * fast-reg MR starts FREE and goes FREE <-> VALID any number of times
+ * before that.
  * @ref and @released: see LIFETIME above.
  */
 struct sroce_mr {
@@ -186,6 +242,9 @@ struct sroce_mr {
 
 	/* on-demand paged regions (sroce_odp.c); NULL otherwise */
 	struct sroce_odp *odp;
+
+	/* fast-registration MRs (kernel consumers); NULL otherwise */
+	struct sroce_frmr *frmr;
 };
 
 static inline struct sroce_mr *to_smr(struct ib_mr *ibmr)
@@ -227,6 +286,37 @@ int sroce_atomic_kaddr(void *kaddr, enum sroce_atomic_op op,
 /* Device setup and teardown of the MR table (sroce_mr.c). */
 int sroce_mr_table_init(struct sroce_mr_table *tbl);
 void sroce_mr_table_destroy(struct sroce_mr_table *tbl);
+
+/*
+ * Fast registration, executed by the engines (sroce_mr.c): REG_MR and
+ * invalidation (LOCAL_INV, SEND_WITH_INV) of the fast-reg MR @key names,
+ * for a QP of @pd.  Process context; invalidation waits for the MR's
+ * users (see struct sroce_frmr).  Return: 0, -ENOENT (no such MR, or
+ * deregistration started), -EPERM (another PD), -EACCES (@key does not
+ * match, or not a fast-reg MR), -EBUSY (REG_MR of a VALID MR), -EINVAL
+ * (bad access flags, page size, or a length the mapped pages do not
+ * cover).  sroce_frmr_wc_status() turns them into completion statuses.
+ */
+int sroce_frmr_register(struct sroce_dev *sdev, struct sroce_pd *pd, u32 key,
+			int access);
+int sroce_frmr_invalidate(struct sroce_dev *sdev, struct sroce_pd *pd,
+			  u32 key);
+enum ib_wc_status sroce_frmr_wc_status(int err);
+
+/*
+ * IB_WR_REG_MR in a kernel QP's send WQE: these fields overlay
+ * sroce_send_wqe.wr (kernel rings are never mapped to user space).  The
+ * MR is found again by the index of @key when the WQE executes, so no
+ * pointer travels through the ring.
+ */
+struct sroce_reg_wqe {
+	u32 key;
+	u32 access;
+};
+
+struct sroce_send_wqe;
+bool sroce_reg_wqe_set(struct sroce_send_wqe *wqe, const struct ib_reg_wr *reg,
+		       struct ib_device *ibdev);
 
 /* Kernel-page regions, for the self-test (sroce_mr.c). */
 struct sroce_mr *sroce_mr_create_pages(struct sroce_pd *pd,

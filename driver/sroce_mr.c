@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * sroce: memory region verbs (reg_user_mr, rereg_user_mr, get_dma_mr,
- * dereg_mr), key management and the memory seam the engines use.
- * The rules (keys, lifetime, contexts) are in sroce_mem.h.
+ * alloc_mr, map_mr_sg, dereg_mr), key management, fast registration and
+ * the memory seam the engines use.  The rules (keys, lifetime, contexts,
+ * fast registration) are in sroce_mem.h.
  *
- * Three implementations exist:
+ * Four implementations exist:
  *  - page arrays: pinned user memory (the pages of an ib_umem) or kernel
  *    pages; bytes are reached with kmap_local_page(), so a copy needs
  *    neither the registering process nor its mm;
@@ -12,21 +13,27 @@
  *    so ib_core hands kernel users kernel virtual addresses as DMA
  *    addresses; the MR spans the whole address space and translates each
  *    page of the linear map or of vmalloc space to its struct page;
+ *  - fast-registration MRs of kernel consumers: a page list of kernel
+ *    virtual addresses (the "DMA addresses" of a device without a DMA
+ *    device) in blocks of the consumer's page size, set by REG_MR;
  *  - on-demand paged user memory, in sroce_odp.c.
  */
 
 #include <linux/highmem.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
+#include <linux/wait_bit.h>
 #include <rdma/ib_umem.h>
 #include <rdma/rdma_netlink.h>
 #include <rdma/restrack.h>
 #include <rdma/uverbs_ioctl.h>
 
 #include "sroce.h"
+#include "sroce-abi.h"
 #include "sroce_odp.h"
 
 /* Access bits sroce_mr_check() understands. */
@@ -266,6 +273,104 @@ static const struct sroce_mr_ops sroce_kva_ops = {
 	.release = sroce_kva_release,
 };
 
+/* ---- fast-registration MRs: blocks of kernel virtual addresses ---- */
+
+/* Consumer page sizes map_mr_sg accepts: powers of two in this range. */
+#define SROCE_FRMR_MIN_PAGE_SHIFT	12
+#define SROCE_FRMR_MAX_PAGE_SHIFT	31
+
+/*
+ * The kernel virtual address of byte @iova of a VALID fast-reg MR (the
+ * caller holds a reference that sroce_mr_get() handed out), and in *room
+ * the bytes from there to the end of its block; 0 if outside the pages.
+ */
+static u64 sroce_frmr_addr(const struct sroce_mr *mr, u64 iova, u64 *room)
+{
+	const struct sroce_frmr *f = mr->frmr;
+	u64 pos = f->fbo + (iova - mr->iova);
+	u64 mask = (1ULL << f->page_shift) - 1;
+	u64 idx = pos >> f->page_shift;
+
+	if (idx >= f->npages)
+		return 0;
+	*room = mask + 1 - (pos & mask);
+	return f->pages[idx] + (pos & mask);
+}
+
+static int sroce_frmr_copy(struct sroce_mr *mr, u64 iova, u64 len,
+			   struct sroce_xfer *x)
+{
+	struct page *page;
+	u64 addr, room;
+	unsigned int n;
+	void *kaddr;
+	int err;
+
+	while (len) {
+		addr = sroce_frmr_addr(mr, iova, &room);
+		if (WARN_ON_ONCE(!addr))
+			return -EFAULT;
+		n = min3(len, room, (u64)(PAGE_SIZE - offset_in_page(addr)));
+		page = sroce_kva_page(addr);
+		if (!page)
+			return -EFAULT;
+		kaddr = kmap_local_page(page);
+		err = sroce_xfer_bytes(x, kaddr + offset_in_page(addr), n);
+		kunmap_local(kaddr);
+		if (err)
+			return err;
+		iova += n;
+		len -= n;
+		cond_resched();
+	}
+	return 0;
+}
+
+static int sroce_frmr_atomic(struct sroce_mr *mr, u64 iova,
+			     enum sroce_atomic_op op, u64 compare_add,
+			     u64 swap, u64 *orig)
+{
+	struct page *page;
+	u64 addr, room;
+	void *kaddr;
+	int err;
+
+	addr = sroce_frmr_addr(mr, iova, &room);
+	if (WARN_ON_ONCE(!addr))
+		return -EFAULT;
+	if (addr & 7)
+		return -EINVAL;
+	page = sroce_kva_page(addr);
+	if (!page)
+		return -EFAULT;
+	kaddr = kmap_local_page(page);
+	err = sroce_atomic_kaddr(kaddr + offset_in_page(addr), op, compare_add,
+				 swap, orig);
+	kunmap_local(kaddr);
+	return err;
+}
+
+static void sroce_frmr_free(struct sroce_frmr *f)
+{
+	kvfree(f->map);
+	kvfree(f->pages);
+	mutex_destroy(&f->lock);
+	kfree(f);
+}
+
+static void sroce_frmr_release(struct sroce_mr *mr)
+{
+	sroce_frmr_free(mr->frmr);
+	mr->frmr = NULL;
+}
+
+static const struct sroce_mr_ops sroce_frmr_ops = {
+	.name = "frmr",
+	.copy = sroce_frmr_copy,
+	.atomic = sroce_frmr_atomic,
+	.release = sroce_frmr_release,
+};
+
 /* ---- construction, publication, destruction ---- */
 
 /*
@@ -342,6 +447,13 @@ static void sroce_mr_destroy(struct sroce_mr *mr)
 	struct sroce_mr_table *tbl = &mr->sdev->mrs;
 
 	WRITE_ONCE(mr->state, SROCE_MR_INVALID);
+	/*
+	 * The index is still ours: a fast-reg MR's key byte moved on by
+	 * REG_MRs, so the next MR with this index starts after the last one.
+	 */
+	if (mr->frmr)
+		tbl->key_gen[mr->key >> SROCE_MR_KEY_SHIFT] =
+			READ_ONCE(mr->key) & SROCE_MR_KEY_MASK;
 	xa_erase(&tbl->xa, mr->key >> SROCE_MR_KEY_SHIFT);
 	sroce_mr_put(mr);
 	wait_for_completion(&mr->released);
@@ -608,6 +720,90 @@ struct ib_mr *sroce_get_dma_mr(struct ib_pd *ibpd, int access)
 	return &mr->ibmr;
 }
 
+/*
+ * A fast-registration MR for kernel consumers (ib_alloc_mr()): published
+ * FREE, with room for @max_num_sg pages in the consumer's page size.
+ * Only IB_MR_TYPE_MEM_REG: no SG_GAPS (IBK_SG_GAPS_REG is not claimed)
+ * and no integrity MRs.
+ */
+struct ib_mr *sroce_alloc_mr(struct ib_pd *ibpd, enum ib_mr_type mr_type,
+			     u32 max_num_sg)
+{
+	struct sroce_frmr *f;
+	struct sroce_mr *mr;
+	int err;
+
+	if (mr_type == IB_MR_TYPE_SG_GAPS || mr_type == IB_MR_TYPE_INTEGRITY)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (mr_type != IB_MR_TYPE_MEM_REG)
+		return ERR_PTR(-EINVAL);
+	if (!max_num_sg || max_num_sg > SROCE_MAX_FRMR_PAGES)
+		return ERR_PTR(-EINVAL);
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return ERR_PTR(-ENOMEM);
+	mutex_init(&f->lock);
+	f->max_pages = max_num_sg;
+	f->page_shift = PAGE_SHIFT;
+	f->map = kvcalloc(max_num_sg, sizeof(*f->map), GFP_KERNEL);
+	f->pages = kvcalloc(max_num_sg, sizeof(*f->pages), GFP_KERNEL);
+	if (!f->map || !f->pages) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+
+	mr = sroce_mr_alloc(to_spd(ibpd), &sroce_frmr_ops, 0);
+	if (IS_ERR(mr)) {
+		err = PTR_ERR(mr);
+		goto err_free;
+	}
+	mr->frmr = f;
+	mr->state = SROCE_MR_FREE;
+	err = sroce_mr_publish(mr);
+	if (err) {
+		sroce_mr_abort(mr);
+		goto err_free;
+	}
+	return &mr->ibmr;
+
+err_free:
+	sroce_frmr_free(f);
+	return ERR_PTR(err);
+}
+
+static int sroce_frmr_set_page(struct ib_mr *ibmr, u64 addr)
+{
+	struct sroce_frmr *f = to_smr(ibmr)->frmr;
+
+	if (f->map_n >= f->max_pages)
+		return -ENOMEM;
+	f->map[f->map_n++] = addr;
+	return 0;
+}
+
+/*
+ * ib_map_mr_sg(): build the page list of a fast-reg MR in the page size
+ * ib_core stored in ibmr->page_size; a later REG_MR makes it the MR's
+ * translation.  Any context (ULPs map under spinlocks); no lock: the
+ * list is the consumer's until REG_MR (see struct sroce_frmr).
+ * Return: the number of SG entries mapped, or -EINVAL.
+ */
+int sroce_map_mr_sg(struct ib_mr *ibmr, struct scatterlist *sg, int sg_nents,
+		    unsigned int *sg_offset)
+{
+	struct sroce_mr *mr = to_smr(ibmr);
+	u64 page_size = ibmr->page_size;
+
+	if (!mr->frmr || !is_power_of_2(page_size) ||
+	    page_size < (1ULL << SROCE_FRMR_MIN_PAGE_SHIFT) ||
+	    page_size > (1ULL << SROCE_FRMR_MAX_PAGE_SHIFT))
+		return -EINVAL;
+	mr->frmr->map_n = 0;
+	return ib_sg_to_pages(ibmr, sg, sg_nents, sg_offset,
+			      sroce_frmr_set_page);
+}
+
 /* Driver attributes shown by "rdma -dd resource show mr". */
 int sroce_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 {
@@ -619,7 +815,8 @@ int sroce_fill_res_mr_entry(struct sk_buff *msg, struct ib_mr *ibmr)
 		return -EMSGSIZE;
 	if (rdma_nl_put_driver_string(msg, "type", mr->ops->name) ||
 	    rdma_nl_put_driver_u64(msg, "npages", mr->odp ?
-				   sroce_odp_resident_pages(mr) : mr->npages)) {
+				   sroce_odp_resident_pages(mr) : mr->frmr ?
+				   READ_ONCE(mr->frmr->npages) : mr->npages)) {
 		nla_nest_cancel(msg, table);
 		return -EMSGSIZE;
 	}
@@ -650,17 +847,234 @@ struct sroce_mr *sroce_mr_get(struct sroce_dev *sdev, u32 key)
 
 	rcu_read_lock();
 	mr = xa_load(&sdev->mrs.xa, key >> SROCE_MR_KEY_SHIFT);
-	if (mr && (mr->key != key || !refcount_inc_not_zero(&mr->ref)))
+	if (mr && (READ_ONCE(mr->key) != key ||
+		   !refcount_inc_not_zero(&mr->ref)))
+		mr = NULL;
+	rcu_read_unlock();
+	if (!mr || !mr->frmr)
+		return mr;
+
+	/*
+	 * Fast-reg MR: the reference is in place before VALID and the key
+	 * are read (the barrier pairs with the one of the invalidation's
+	 * cmpxchg), so an invalidation either waits for this reference or
+	 * is seen here; acquire pairs with REG_MR's release of VALID.
+	 */
+	smp_mb();
+	if (smp_load_acquire(&mr->state) != SROCE_MR_VALID ||
+	    READ_ONCE(mr->key) != key) {
+		sroce_mr_put(mr);
+		return NULL;
+	}
+	return mr;
+}
+
+/* A reference by index whatever the key or state (fast registration). */
+static struct sroce_mr *sroce_mr_get_index(struct sroce_dev *sdev, u32 index)
+{
+	struct sroce_mr *mr;
+
+	rcu_read_lock();
+	mr = xa_load(&sdev->mrs.xa, index);
+	if (mr && !refcount_inc_not_zero(&mr->ref))
 		mr = NULL;
 	rcu_read_unlock();
 	return mr;
 }
 
-/* Any context.  The last reference lets a waiting dereg go on. */
+/*
+ * Any context.  The last reference lets a waiting dereg go on; for a
+ * fast-reg MR any put may let a waiting invalidation go on.
+ */
 void sroce_mr_put(struct sroce_mr *mr)
 {
-	if (refcount_dec_and_test(&mr->ref))
+	bool frmr = mr->frmr;
+
+	if (refcount_dec_and_test(&mr->ref)) {
 		complete(&mr->released);
+		return;
+	}
+	if (frmr) {
+		/*
+		 * Only the address is used from here on: the MR may be gone.
+		 * The barrier orders the decrement before the waiter check.
+		 */
+		smp_mb();
+		wake_up_var(&mr->ref);
+	}
+}
+
+/* ---- fast registration: REG_MR and invalidation ---- */
+
+/* See sroce_mem.h. */
+int sroce_frmr_register(struct sroce_dev *sdev, struct sroce_pd *pd, u32 key,
+			int access)
+{
+	struct sroce_frmr *f;
+	struct sroce_mr *mr;
+	u64 iova, length, page_size, end;
+	u32 shift, fbo, n;
+	int err = 0;
+
+	mr = sroce_mr_get_index(sdev, key >> SROCE_MR_KEY_SHIFT);
+	if (!mr)
+		return -ENOENT;
+	f = mr->frmr;
+	if (!f) {
+		sroce_mr_put(mr);
+		return -EACCES;
+	}
+
+	mutex_lock(&f->lock);
+	if (READ_ONCE(mr->pd) != pd) {
+		err = -EPERM;
+		goto out;
+	}
+	switch (READ_ONCE(mr->state)) {
+	case SROCE_MR_FREE:
+		break;
+	case SROCE_MR_VALID:
+		err = -EBUSY;
+		goto out;
+	default:
+		err = -ENOENT;
+		goto out;
+	}
+	if (sroce_mr_check_access_flags(access) ||
+	    (access & IB_ACCESS_ON_DEMAND)) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	/* What the consumer's ib_map_mr_sg() left in the ib_mr. */
+	iova = mr->ibmr.iova;
+	length = mr->ibmr.length;
+	page_size = mr->ibmr.page_size;
+	n = f->map_n;
+	if (!is_power_of_2(page_size) ||
+	    page_size < (1ULL << SROCE_FRMR_MIN_PAGE_SHIFT) ||
+	    page_size > (1ULL << SROCE_FRMR_MAX_PAGE_SHIFT) ||
+	    !n || n > f->max_pages) {
+		err = -EINVAL;
+		goto out;
+	}
+	shift = ilog2(page_size);
+	fbo = iova & (page_size - 1);
+	if (length > ((u64)n << shift) - fbo ||
+	    (length && check_add_overflow(iova, length - 1, &end))) {
+		err = -EINVAL;
+		goto out;
+	}
+
+	/* FREE: nobody uses the translation (see struct sroce_frmr). */
+	memcpy(f->pages, f->map, n * sizeof(*f->pages));
+	f->npages = n;
+	f->page_shift = shift;
+	f->fbo = fbo;
+	WRITE_ONCE(mr->iova, iova);
+	WRITE_ONCE(mr->length, length);
+	WRITE_ONCE(mr->access, access);
+	WRITE_ONCE(mr->key, key);
+	/* publish; a deregistration that started meanwhile wins */
+	if (cmpxchg_release(&mr->state, SROCE_MR_FREE, SROCE_MR_VALID) !=
+	    SROCE_MR_FREE)
+		err = -ENOENT;
+out:
+	mutex_unlock(&f->lock);
+	sroce_mr_put(mr);
+	return err;
+}
+
+/*
+ * See sroce_mem.h.  Invalidating a FREE MR with its last key is allowed
+ * and changes nothing.
+ */
+int sroce_frmr_invalidate(struct sroce_dev *sdev, struct sroce_pd *pd,
+			  u32 key)
+{
+	enum sroce_mr_state old;
+	struct sroce_frmr *f;
+	struct sroce_mr *mr;
+	int err = 0;
+
+	mr = sroce_mr_get_index(sdev, key >> SROCE_MR_KEY_SHIFT);
+	if (!mr)
+		return -ENOENT;
+	f = mr->frmr;
+	if (!f) {
+		sroce_mr_put(mr);
+		return -EACCES;
+	}
+
+	mutex_lock(&f->lock);
+	if (READ_ONCE(mr->pd) != pd) {
+		err = -EPERM;
+		goto out;
+	}
+	if (READ_ONCE(mr->key) != key) {
+		err = -EACCES;
+		goto out;
+	}
+	/* A successful cmpxchg is a full barrier: see sroce_mr_get(). */
+	old = cmpxchg(&mr->state, SROCE_MR_VALID, SROCE_MR_FREE);
+	if (old == SROCE_MR_INVALID) {
+		err = -ENOENT;
+		goto out;
+	}
+	/* Wait for the users of the old translation: all but ours and dereg's. */
+	if (old == SROCE_MR_VALID)
+		wait_var_event(&mr->ref, refcount_read(&mr->ref) <= 2);
+out:
+	mutex_unlock(&f->lock);
+	sroce_mr_put(mr);
+	return err;
+}
+
+/*
+ * post_send of IB_WR_REG_MR by a kernel consumer (any context): @reg->mr
+ * must be a fast-reg MR of @ibdev whose index @reg->key keeps (what
+ * ib_update_fast_reg_key() does).  Everything else is checked when the
+ * WQE executes.  Returns false for a WR to refuse.
+ */
+bool sroce_reg_wqe_set(struct sroce_send_wqe *wqe, const struct ib_reg_wr *reg,
+		       struct ib_device *ibdev)
+{
+	struct sroce_reg_wqe *r = (struct sroce_reg_wqe *)&wqe->wr;
+	struct sroce_mr *mr;
+
+	BUILD_BUG_ON(sizeof(*r) > sizeof(wqe->wr));
+	if (!reg->mr || reg->mr->device != ibdev)
+		return false;
+	mr = to_smr(reg->mr);
+	if (!mr->frmr || (READ_ONCE(mr->key) >> SROCE_MR_KEY_SHIFT) !=
+			 (reg->key >> SROCE_MR_KEY_SHIFT))
+		return false;
+	r->key = reg->key;
+	r->access = reg->access;
+	return true;
+}
+
+/*
+ * The completion status of a failed REG_MR or LOCAL_INV: a key that names
+ * no fast-reg MR of the QP's PD is a local protection error; REG_MR of a
+ * VALID MR is a memory management operation error (IB_WC_MW_BIND_ERR,
+ * the status Linux has for it); bad arguments are a local QP operation
+ * error.
+ */
+enum ib_wc_status sroce_frmr_wc_status(int err)
+{
+	switch (err) {
+	case 0:
+		return IB_WC_SUCCESS;
+	case -ENOENT:
+	case -EPERM:
+	case -EACCES:
+		return IB_WC_LOC_PROT_ERR;
+	case -EBUSY:
+		return IB_WC_MW_BIND_ERR;
+	default:
+		return IB_WC_LOC_QP_OP_ERR;
+	}
 }
 
 /**

@@ -989,6 +989,21 @@ static int sroce_post_one_send(struct sroce_qp *qp, const struct ib_send_wr *wr)
 			wqe->wr.ud.remote_qkey = ud_wr(wr)->remote_qkey;
 		}
 		break;
+	case IB_WR_SEND_WITH_INV:
+		/* the rkey to invalidate is in imm_data (ex is a union) */
+		if (qp->ibqp.qp_type != IB_QPT_RC)
+			return -EINVAL;
+		break;
+	case IB_WR_LOCAL_INV:
+		/* fast registration (sroce_mr.c): RC, no data */
+		if (qp->ibqp.qp_type != IB_QPT_RC || wr->num_sge)
+			return -EINVAL;
+		break;
+	case IB_WR_REG_MR:
+		if (qp->ibqp.qp_type != IB_QPT_RC || wr->num_sge ||
+		    !sroce_reg_wqe_set(wqe, reg_wr(wr), &qp->sdev->ibdev))
+			return -EINVAL;
+		break;
 	default:
 		return -EINVAL;
 	}

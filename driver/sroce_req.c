@@ -131,6 +131,17 @@ static int sroce_swqe_fetch(struct sroce_qp *qp, u32 index)
 			if (wqe->wr.atomic.remote_addr & 7)
 				return -EINVAL;
 			break;
+		case IB_WR_SEND_WITH_INV:
+			if (qp->is_user)
+				return -EINVAL;
+			break;
+		case IB_WR_REG_MR:
+		case IB_WR_LOCAL_INV:
+			/* kernel consumers only: the ring holds their data */
+			if (qp->is_user || wqe->num_sge ||
+			    (wqe->send_flags & IB_SEND_INLINE))
+				return -EINVAL;
+			break;
 		default:
 			return -EINVAL;
 		}
@@ -238,6 +249,11 @@ static u8 sroce_rc_opcode(const struct sroce_send_wqe *wqe, u32 off, u32 len,
 				      IB_OPCODE_RC_SEND_FIRST) :
 			       (end ? IB_OPCODE_RC_SEND_LAST_WITH_IMMEDIATE :
 				      IB_OPCODE_RC_SEND_MIDDLE);
+	case IB_WR_SEND_WITH_INV:
+		return first ? (end ? IB_OPCODE_RC_SEND_ONLY_WITH_INVALIDATE :
+				      IB_OPCODE_RC_SEND_FIRST) :
+			       (end ? IB_OPCODE_RC_SEND_LAST_WITH_INVALIDATE :
+				      IB_OPCODE_RC_SEND_MIDDLE);
 	case IB_WR_RDMA_WRITE:
 		return first ? (end ? IB_OPCODE_RC_RDMA_WRITE_ONLY :
 				      IB_OPCODE_RC_RDMA_WRITE_FIRST) :
@@ -314,6 +330,12 @@ static int sroce_req_send_rc(struct sroce_qp *qp, struct sroce_swqe *swqe)
 
 		i->imm = wqe->imm_data;
 	}
+	if (info->flags & SROCE_OP_IETH) {
+		struct sroce_ieth *ieth = sroce_hdr_at(bth, info->ieth_off);
+
+		/* imm_data holds ib_send_wr.ex.invalidate_rkey, CPU order */
+		ieth->rkey = cpu_to_be32((__force u32)wqe->imm_data);
+	}
 	err = sroce_req_copy(qp, swqe, skb, info->hdr_len, off, payload);
 	if (err) {
 		kfree_skb(skb);
@@ -354,6 +376,56 @@ static int sroce_req_send_rc(struct sroce_qp *qp, struct sroce_swqe *swqe)
 	err = sroce_qp_xmit(qp, &qp->path, skb);
 	sroce_comp_sent(qp);
 	return err == -ENOBUFS ? 0 : err;
+}
+
+static bool sroce_wqe_is_local(const struct sroce_send_wqe *wqe)
+{
+	return wqe->opcode == IB_WR_REG_MR || wqe->opcode == IB_WR_LOCAL_INV;
+}
+
+/*
+ * Execute the local operation @swqe (REG_MR, LOCAL_INV), which sends
+ * nothing.  REG_MR runs when the requester reaches it; LOCAL_INV waits
+ * until every WQE before it has completed, so no retransmission of an
+ * earlier request can touch the region after it was invalidated (and
+ * the data of an earlier RDMA READ has landed).  Executed once: after a
+ * rewind the requester passes over it (done).  It completes here if it
+ * is the oldest WQE, else the completer completes it in order after the
+ * WQEs before it.  Returns 0 when done, -EAGAIN to wait, or an errno of
+ * the operation (the WQE has failed then).
+ */
+static int sroce_req_local(struct sroce_qp *qp, struct sroce_swqe *swqe)
+{
+	struct sroce_send_wqe *wqe = swqe->wqe;
+	struct sroce_req *req = &qp->req;
+	bool oldest = req->next == qp->sq.consumer;
+	int err;
+
+	if (swqe->done)
+		return 0;
+	if ((wqe->send_flags & IB_SEND_FENCE) && req->rd_atom)
+		return -EAGAIN;
+	if (wqe->opcode == IB_WR_LOCAL_INV) {
+		if (!oldest)
+			return -EAGAIN;
+		err = sroce_frmr_invalidate(qp->sdev, qp->pd,
+					    (__force u32)wqe->imm_data);
+	} else {
+		const struct sroce_reg_wqe *reg = (const void *)&wqe->wr;
+
+		err = sroce_frmr_register(qp->sdev, qp->pd, reg->key,
+					  reg->access);
+	}
+	if (err) {
+		sroce_req_fail(qp, swqe, sroce_frmr_wc_status(err));
+		return err;
+	}
+	swqe->first_psn = sroce_psn_add(req->psn, SROCE_PSN_MASK);
+	swqe->last_psn = swqe->first_psn;
+	swqe->started = true;
+	swqe->posted = true;
+	swqe->done = true;
+	return 0;
 }
 
 /*
@@ -446,6 +518,14 @@ int sroce_req_step(struct sroce_qp *qp)
 			continue;
 		}
 
+		if (sroce_wqe_is_local(swqe->wqe)) {
+			err = sroce_req_local(qp, swqe);
+			if (err)
+				return err == -EAGAIN ? -EAGAIN : 0;
+			if (req->next++ == qp->sq.consumer)
+				sroce_complete_send(qp, swqe, IB_WC_SUCCESS);
+			continue;
+		}
 		if (swqe->posted) {
 			req->next++;
 			continue;

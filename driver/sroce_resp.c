@@ -137,6 +137,12 @@ static bool sroce_resp_read_continue(struct sroce_qp *qp)
 	bool done = true;
 
 	mr = res->len ? sroce_mr_get(qp->sdev, res->rkey) : NULL;
+	/* checked again: a fast-reg MR may have been re-registered since */
+	if (mr && sroce_mr_check(mr, qp->pd, res->va, res->len,
+				 IB_ACCESS_REMOTE_READ)) {
+		sroce_mr_put(mr);
+		mr = NULL;
+	}
 	if (res->len && !mr) {
 		qp->resp.read_res = NULL;
 		sroce_resp_fatal(qp, SROCE_NAK_REM_ACCESS, psn);
@@ -463,6 +469,35 @@ void sroce_resp_odp_fault_stop(struct sroce_qp *qp)
 	atomic_set(&f->state, SROCE_ODP_FAULT_IDLE);
 }
 
+/*
+ * SEND_LAST/ONLY_WITH_INVALIDATE, after the data is placed: invalidate
+ * the fast-reg MR the IETH names (see sroce_frmr_invalidate(); kernel
+ * consumers' MRs of this QP's PD only).  On success the receive WC
+ * carries the rkey (in @imm, CPU order, as sroce_cq_post() wants it).  An
+ * rkey that cannot be invalidated completes the receive WQE with a remote
+ * invalid request error (as rdma_rxe does), NAKs the request as invalid,
+ * so the requester hears of it at once, and moves the QP to the error
+ * state; returns true then.
+ */
+static bool sroce_resp_invalidate(struct sroce_qp *qp, struct sroce_bth *bth,
+				  const struct sroce_opcode_info *info, u32 psn,
+				  __be32 *imm)
+{
+	struct sroce_resp *resp = &qp->resp;
+	u32 rkey = sroce_ieth_rkey(sroce_hdr_at(bth, info->ieth_off));
+
+	if (!sroce_frmr_invalidate(qp->sdev, qp->pd, rkey)) {
+		*imm = (__force __be32)rkey;
+		return false;
+	}
+	sroce_complete_recv(qp, &resp->rwqe, IB_WC_REM_INV_REQ_ERR, IB_WC_RECV,
+			    0, 0, 0, 0, false, NULL);
+	resp->have_rwqe = false;
+	resp->in_send = false;
+	sroce_resp_fatal(qp, SROCE_NAK_INVALID_REQ, psn);
+	return true;
+}
+
 static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
 			    const struct sroce_opcode_info *info, u32 psn,
 			    u32 len)
@@ -540,6 +575,11 @@ static void sroce_resp_send(struct sroce_qp *qp, struct sk_buff *skb,
 			       sroce_hdr_at(bth, info->immdt_off))->imm;
 			flags |= IB_WC_WITH_IMM;
 		}
+		if ((info->flags & SROCE_OP_IETH) &&
+		    sroce_resp_invalidate(qp, bth, info, psn, &imm))
+			return;
+		if (info->flags & SROCE_OP_IETH)
+			flags |= IB_WC_WITH_INVALIDATE;
 		resp->msn++;
 		sroce_complete_recv(qp, &resp->rwqe, IB_WC_SUCCESS, IB_WC_RECV,
 				    resp->send_off, flags, imm, 0,
@@ -680,13 +720,7 @@ static void sroce_resp_rc(struct sroce_qp *qp, struct sk_buff *skb)
 		return;
 	}
 
-	/*
-	 * Send with invalidate needs the memory management extensions,
-	 * which sroce does not offer: the request is invalid here.
-	 */
-	if (info->flags & SROCE_OP_IETH)
-		sroce_resp_fatal(qp, SROCE_NAK_INVALID_REQ, psn);
-	else if (info->flags & SROCE_OP_SEND)
+	if (info->flags & SROCE_OP_SEND)
 		sroce_resp_send(qp, skb, info, psn, len);
 	else if (info->flags & SROCE_OP_WRITE)
 		sroce_resp_write(qp, skb, info, psn, len);

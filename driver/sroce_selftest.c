@@ -16,8 +16,10 @@
  * It covers keys (stale keys, reuse of an index), sroce_mr_check() (PD,
  * access, bounds, state), copies across page boundaries, atomics and their
  * alignment rules, the SGE walker with buffers and skbs and its completion
- * statuses, rereg in place and by replacement, and deregistration while
- * an engine holds a reference.  The result is one line in the kernel log:
+ * statuses, rereg in place and by replacement, deregistration while an
+ * engine holds a reference, and fast-registration MRs (REG_MR, keys,
+ * translation through a page list, invalidation waiting for a reference).
+ * The result is one line in the kernel log:
  * "sroce: selftest: N passed, N failed, N skipped"; any failure makes the
  * module load fail with -EINVAL.
  */
@@ -26,6 +28,7 @@
 #include <linux/highmem.h>
 #include <linux/mman.h>
 #include <linux/mm.h>
+#include <linux/scatterlist.h>
 #include <linux/sched.h>
 #include <linux/sched/mm.h>
 #include <linux/skbuff.h>
@@ -633,6 +636,138 @@ out:
 	st_pages_free(&p);
 }
 
+/* ---- fast-registration MRs: REG_MR, invalidation, lookups ---- */
+
+struct st_inv_work {
+	struct work_struct work;
+	struct completion done;
+	struct sroce_st *st;
+	u32 key;
+	int err;
+};
+
+static void st_inv_work(struct work_struct *work)
+{
+	struct st_inv_work *w = container_of(work, struct st_inv_work, work);
+
+	w->err = sroce_frmr_invalidate(w->st->sdev, w->st->pd, w->key);
+	complete(&w->done);
+}
+
+/*
+ * Map pages 2 and 0 of @p (in that order, the first from byte @off on) as
+ * a page list in PAGE_SIZE pages, as ib_map_mr_sg() would.
+ */
+static int st_frmr_map(struct sroce_mr *mr, struct st_pages *p,
+		       unsigned int off)
+{
+	struct scatterlist sg[2];
+
+	sg_init_table(sg, 2);
+	sg_set_page(&sg[0], p->page[2], PAGE_SIZE - off, off);
+	sg_set_page(&sg[1], p->page[0], PAGE_SIZE, 0);
+	sg_dma_address(&sg[0]) = (uintptr_t)page_address(p->page[2]) + off;
+	sg_dma_len(&sg[0]) = PAGE_SIZE - off;
+	sg_dma_address(&sg[1]) = (uintptr_t)page_address(p->page[0]);
+	sg_dma_len(&sg[1]) = PAGE_SIZE;
+	mr->ibmr.page_size = PAGE_SIZE;
+	return sroce_map_mr_sg(&mr->ibmr, sg, 2, NULL);
+}
+
+static void st_frmr(struct sroce_st *st)
+{
+	const int access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_READ;
+	struct st_inv_work w = { .st = st };
+	struct sroce_mr *mr, *ref;
+	struct ib_mr *ibmr;
+	struct st_pages p;
+	u32 key0, key;
+	u8 buf[64];
+
+	EXPECT(st, PTR_ERR(sroce_alloc_mr(&st->pd->ibpd, IB_MR_TYPE_SG_GAPS,
+					  4)) == -EOPNOTSUPP);
+	EXPECT(st, PTR_ERR(sroce_alloc_mr(&st->pd->ibpd, IB_MR_TYPE_DMA,
+					  4)) == -EINVAL);
+	if (!EXPECT(st, !st_pages_alloc(&p, 21)))
+		return;
+	ibmr = sroce_alloc_mr(&st->pd->ibpd, IB_MR_TYPE_MEM_REG, 4);
+	if (!EXPECT(st, !IS_ERR(ibmr)))
+		goto out;
+	mr = to_smr(ibmr);
+	key0 = mr->key;
+	/* FREE: no lookup succeeds, not even with its key */
+	EXPECT(st, st_no_mr(st, key0));
+	EXPECT(st, sroce_frmr_register(st->sdev, st->pd, key0, access) ==
+		   -EINVAL);	/* nothing mapped yet */
+
+	EXPECT(st, st_frmr_map(mr, &p, 100) == 2);
+	EXPECT(st, ibmr->iova == (uintptr_t)page_address(p.page[2]) + 100 &&
+		   ibmr->length == 2 * PAGE_SIZE - 100);
+	key = (key0 & ~SROCE_MR_KEY_MASK) | ((key0 + 0x33) & SROCE_MR_KEY_MASK);
+	EXPECT(st, sroce_frmr_register(st->sdev, st->pd2, key, access) ==
+		   -EPERM);
+	EXPECT(st, sroce_frmr_register(st->sdev, st->pd, key,
+				       IB_ACCESS_REMOTE_WRITE) == -EINVAL);
+	EXPECT(st, sroce_frmr_register(st->sdev, st->pd, key, access) == 0);
+	EXPECT(st, sroce_frmr_register(st->sdev, st->pd, key, access) ==
+		   -EBUSY);
+	EXPECT(st, st_no_mr(st, key0));
+
+	/* the translation: page 2 from byte 100, then page 0 */
+	ref = sroce_mr_get(st->sdev, key);
+	if (!EXPECT(st, ref == mr)) {
+		if (ref)
+			sroce_mr_put(ref);
+		goto out_dereg;
+	}
+	EXPECT(st, !sroce_mr_check(ref, st->pd, ibmr->iova + PAGE_SIZE - 132,
+				   64, IB_ACCESS_REMOTE_READ));
+	EXPECT(st, sroce_mr_check(ref, st->pd, ibmr->iova, 8,
+				  IB_ACCESS_REMOTE_WRITE) == -EACCES);
+	EXPECT(st, sroce_mr_copy(ref, ibmr->iova + PAGE_SIZE - 132, buf, 64,
+				 SROCE_FROM_MR) == 0);
+	EXPECT(st, st_is_pattern(buf, 32, 3 * PAGE_SIZE - 32, 21) &&
+		   st_is_pattern(buf + 32, 32, 0, 21));
+
+	/* invalidation: lookups fail at once, but it waits for @ref */
+	EXPECT(st, sroce_frmr_invalidate(st->sdev, st->pd, key0) == -EACCES);
+	EXPECT(st, sroce_frmr_invalidate(st->sdev, st->pd2, key) == -EPERM);
+	INIT_WORK_ONSTACK(&w.work, st_inv_work);
+	init_completion(&w.done);
+	w.key = key;
+	queue_work(system_unbound_wq, &w.work);
+	msleep(50);
+	EXPECT(st, st_no_mr(st, key));
+	EXPECT(st, !wait_for_completion_timeout(&w.done, msecs_to_jiffies(200)));
+	EXPECT(st, sroce_mr_copy(ref, ibmr->iova, buf, 16, SROCE_FROM_MR) == 0);
+	sroce_mr_put(ref);
+	EXPECT(st, wait_for_completion_timeout(&w.done, ST_WAIT) && !w.err);
+	flush_work(&w.work);
+	destroy_work_on_stack(&w.work);
+	EXPECT(st, st_no_mr(st, key));
+	/* again (FREE, same key): allowed, nothing changes */
+	EXPECT(st, sroce_frmr_invalidate(st->sdev, st->pd, key) == 0);
+
+	/* re-registration with another key and page offset */
+	EXPECT(st, st_frmr_map(mr, &p, 0) == 2);
+	key0 = key;
+	key = (key & ~SROCE_MR_KEY_MASK) | ((key + 1) & SROCE_MR_KEY_MASK);
+	EXPECT(st, sroce_frmr_register(st->sdev, st->pd, key, access) == 0);
+	EXPECT(st, st_no_mr(st, key0));
+	EXPECT(st, sroce_sge_copy(st->sdev, st->pd, &(struct ib_sge) {
+			.addr = ibmr->iova + PAGE_SIZE - 8, .length = 16,
+			.lkey = key }, 1, 0, buf, 16, SROCE_FROM_MR) == 0);
+	EXPECT(st, st_is_pattern(buf, 8, 3 * PAGE_SIZE - 8, 21) &&
+		   st_is_pattern(buf + 8, 8, 0, 21));
+	/* a key that names no fast-reg MR */
+	EXPECT(st, sroce_frmr_invalidate(st->sdev, st->pd, 0xffffff00) ==
+		   -ENOENT);
+out_dereg:
+	st_dereg(mr);	/* registered: dereg directly */
+out:
+	st_pages_free(&p);
+}
+
 /* ---- pinned user memory of the loading process ---- */
 
 static void st_copy_work(struct work_struct *work)
@@ -829,6 +964,7 @@ int sroce_selftest_run(void)
 	st_dma(&st);
 	st_sge(&st);
 	st_dereg_in_use(&st);
+	st_frmr(&st);
 	st_user(&st);
 
 	EXPECT(&st, !atomic_read(&st.sdev->mrs.count));

@@ -45,16 +45,20 @@ int sroce_query_device(struct ib_device *ibdev, struct ib_device_attr *attr,
 	attr->max_srq_wr = SROCE_MAX_SRQ_WR;
 	attr->max_srq_sge = SROCE_MAX_SGE;
 	attr->max_ah = SROCE_MAX_AH;
+	attr->max_fast_reg_page_list_len = SROCE_MAX_FRMR_PAGES;
 	attr->max_pkeys = SROCE_PKEY_TBL_LEN;
 	attr->local_ca_ack_delay = SROCE_LOCAL_ACK_DELAY;
 	/*
 	 * Only what the data path implements: 8-byte atomics, atomic with
 	 * respect to other atomics of this device (the responder runs them
 	 * with CPU atomics on the target page), RNR NAK generation, on-demand
-	 * paging (explicit and implicit) for every RC and UD operation.  No
-	 * masked atomics, no memory windows.
+	 * paging (explicit and implicit) for every RC and UD operation, and
+	 * for kernel consumers the memory management extensions (fast-reg
+	 * MRs: REG_MR, LOCAL_INV, SEND_WITH_INV).  No masked atomics, no
+	 * memory windows, no SG_GAPS MRs, no RDMA READ with invalidate.
 	 */
-	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN;
+	attr->device_cap_flags = IB_DEVICE_RC_RNR_NAK_GEN |
+				 IB_DEVICE_MEM_MGT_EXTENSIONS;
 	attr->atomic_cap = IB_ATOMIC_HCA;
 	attr->masked_atomic_cap = IB_ATOMIC_NONE;
 	attr->kernel_cap_flags = IBK_ALLOW_USER_UNREG;

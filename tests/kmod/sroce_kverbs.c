@@ -12,8 +12,11 @@
  * ib_post_recv(), ib_post_send() of sends, sends with immediate, several
  * SGEs, 1 MiB RDMA WRITE and READ through the PD's global rkey; an atomic
  * that rkey does not permit (remote access error, then RESET and a new
- * connection), and a protection error that moves the QP to the error
- * state and flushes what is left.  Every payload is checked.
+ * connection); fast-registration MRs: ib_alloc_mr(), ib_map_mr_sg() in
+ * several page sizes, IB_WR_REG_MR, I/O through the MR, IB_WR_LOCAL_INV,
+ * ib_update_fast_reg_key() and re-registration, IB_WR_SEND_WITH_INV, bad
+ * arguments; and a protection error that moves the QP to the error state
+ * and flushes what is left.  Every payload is checked.
  *
  * The result is one kernel log line, "sroce_kverbs: N passed, N failed";
  * the module then refuses to stay loaded (-EAGAIN if everything passed,
@@ -26,6 +29,7 @@
 #include <linux/gfp.h>
 #include <linux/inet.h>
 #include <linux/module.h>
+#include <linux/scatterlist.h>
 #include <net/ipv6.h>
 #include <rdma/ib_cache.h>
 #include <rdma/ib_verbs.h>
@@ -301,6 +305,31 @@ static void kv_t_write_read(struct kv *kv)
 }
 
 /*
+ * Both QPs to RESET and connected again, after an error moved them to the
+ * error state; what the error flushed is drained from the CQ.
+ */
+static void kv_reconnect(struct kv *kv)
+{
+	struct ib_qp_attr attr = { .qp_state = IB_QPS_RESET };
+	struct ib_wc wc[16];
+	int i, n, err;
+
+	for (i = 0; i < 2; i++) {
+		err = ib_modify_qp(kv->s[i].qp, &attr, IB_QP_STATE);
+		KV_CHECK(kv, !err, "reset qp %d: %d", i, err);
+	}
+	err = kv_connect(kv, kv->s[0].qp, kv->s[1].qp->qp_num) ?:
+	      kv_connect(kv, kv->s[1].qp, kv->s[0].qp->qp_num);
+	KV_CHECK(kv, !err, "reconnect: %d", err);
+	/* nothing of the QPs' previous life is left in the CQ */
+	n = ib_poll_cq(kv->cq, ARRAY_SIZE(wc), wc);
+	for (i = 0; i < n; i++)
+		KV_CHECK(kv, wc[i].status == IB_WC_WR_FLUSH_ERR,
+			 "after reset: wr_id %llu status %d", wc[i].wr_id,
+			 wc[i].status);
+}
+
+/*
  * The PD's global rkey grants remote read and write only (what
  * IB_PD_UNSAFE_GLOBAL_RKEY asks for): an atomic through it is a remote
  * access error, and both QPs go to the error state.  Then both are reset
@@ -322,9 +351,8 @@ static void kv_t_atomic_denied(struct kv *kv)
 		.compare_add = 5,
 		.rkey = kv->pd->unsafe_global_rkey,
 	};
-	struct ib_qp_attr attr = { .qp_state = IB_QPS_RESET };
 	struct ib_wc wc[4];
-	int i, n, err;
+	int n, err;
 
 	*target = 1000;
 	err = ib_post_send(kv->s[0].qp, &wr.wr, NULL);
@@ -334,20 +362,581 @@ static void kv_t_atomic_denied(struct kv *kv)
 		 *target == 1000, "fetch-add without remote atomic: n %d "
 		 "status %d target %llu", n, wc[0].status, *target);
 
-	for (i = 0; i < 2; i++) {
-		err = ib_modify_qp(kv->s[i].qp, &attr, IB_QP_STATE);
-		KV_CHECK(kv, !err, "reset qp %d: %d", i, err);
-	}
-	err = kv_connect(kv, kv->s[0].qp, kv->s[1].qp->qp_num) ?:
-	      kv_connect(kv, kv->s[1].qp, kv->s[0].qp->qp_num);
-	KV_CHECK(kv, !err, "reconnect: %d", err);
-	/* nothing of the QPs' previous life is left in the CQ */
-	n = ib_poll_cq(kv->cq, ARRAY_SIZE(wc), wc);
-	for (i = 0; i < n; i++)
-		KV_CHECK(kv, wc[i].status == IB_WC_WR_FLUSH_ERR,
-			 "after reset: wr_id %llu status %d", wc[i].wr_id,
-			 wc[i].status);
+	kv_reconnect(kv);
 	kv_t_write_read(kv);
+}
+
+/* ---- fast-registration MRs (what NFS/RDMA, iSER, NVMe-oF use) ---- */
+
+#define KV_FR_PAGES	16
+
+/* One piece of a scatterlist: @len bytes at @off of a side's buffer. */
+struct kv_piece {
+	u32 off;
+	u32 len;
+};
+
+/*
+ * DMA-map @n pieces of side @side's buffer as a scatterlist and
+ * ib_map_mr_sg() them into @mr in @page_size pages.  Returns what
+ * ib_map_mr_sg() returned; the scatterlist stays mapped in @sg.
+ */
+static int kv_map(struct kv *kv, struct ib_mr *mr, struct scatterlist *sg,
+		  int side, const struct kv_piece *p, int n,
+		  unsigned int *sg_offset, unsigned int page_size)
+{
+	int i, nents;
+
+	sg_init_table(sg, n);
+	for (i = 0; i < n; i++)
+		sg_set_buf(&sg[i], kv->s[side].buf + p[i].off, p[i].len);
+	nents = ib_dma_map_sg(kv->dev, sg, n, DMA_BIDIRECTIONAL);
+	if (nents != n)
+		return -EIO;
+	return ib_map_mr_sg(mr, sg, n, sg_offset, page_size);
+}
+
+static void kv_unmap(struct kv *kv, struct scatterlist *sg, int n)
+{
+	ib_dma_unmap_sg(kv->dev, sg, n, DMA_BIDIRECTIONAL);
+}
+
+/* Post one send WR on side @side's QP and return its completion status. */
+static int kv_post_wait(struct kv *kv, int side, struct ib_send_wr *wr,
+			struct ib_wc *wc)
+{
+	int err, n;
+
+	err = ib_post_send(kv->s[side].qp, wr, NULL);
+	if (err)
+		return err;
+	n = kv_poll(kv->cq, wc, 1);
+	return n == 1 ? 0 : -ETIMEDOUT;
+}
+
+/* IB_WR_REG_MR of @mr (its current rkey) with @access on side @side. */
+static int kv_reg(struct kv *kv, int side, struct ib_mr *mr, int access,
+		  u64 wr_id)
+{
+	struct ib_reg_wr wr = {
+		.wr = {
+			.wr_id = wr_id,
+			.opcode = IB_WR_REG_MR,
+			.send_flags = IB_SEND_SIGNALED,
+		},
+		.mr = mr,
+		.key = mr->rkey,
+		.access = access,
+	};
+	struct ib_wc wc = {};
+	int err;
+
+	err = kv_post_wait(kv, side, &wr.wr, &wc);
+	if (err)
+		return -1;
+	if (wc.status == IB_WC_SUCCESS &&
+	    (wc.opcode != IB_WC_REG_MR || wc.wr_id != wr_id))
+		return -2;
+	return wc.status;
+}
+
+/* IB_WR_LOCAL_INV of @key on side @side. */
+static int kv_inv(struct kv *kv, int side, u32 key, u64 wr_id)
+{
+	struct ib_send_wr wr = {
+		.wr_id = wr_id,
+		.opcode = IB_WR_LOCAL_INV,
+		.send_flags = IB_SEND_SIGNALED,
+		.ex.invalidate_rkey = key,
+	};
+	struct ib_wc wc = {};
+	int err;
+
+	err = kv_post_wait(kv, side, &wr, &wc);
+	if (err)
+		return -1;
+	if (wc.status == IB_WC_SUCCESS &&
+	    (wc.opcode != IB_WC_LOCAL_INV || wc.wr_id != wr_id))
+		return -2;
+	return wc.status;
+}
+
+/* RDMA @op of @len bytes between side 0 at @loff and (@rkey, @raddr). */
+static int kv_rdma_key(struct kv *kv, enum ib_wr_opcode op, u32 loff,
+		       u64 raddr, u32 rkey, u32 len)
+{
+	struct ib_sge sge = kv_sge(kv, 0, loff, len);
+	struct ib_rdma_wr wr = {
+		.wr = {
+			.wr_id = 77,
+			.opcode = op,
+			.send_flags = IB_SEND_SIGNALED,
+			.sg_list = &sge,
+			.num_sge = 1,
+		},
+		.remote_addr = raddr,
+		.rkey = rkey,
+	};
+	struct ib_wc wc = {};
+
+	if (kv_post_wait(kv, 0, &wr.wr, &wc))
+		return -1;
+	return wc.status;
+}
+
+/* Do the pieces of side 1 hold @src (their concatenation) from @skip on? */
+static bool kv_pieces_equal(struct kv *kv, const struct kv_piece *p, int n,
+			    u32 skip, const u8 *src, u32 len)
+{
+	u32 done = 0, off, chunk;
+	int i;
+
+	for (i = 0; i < n && done < len; i++) {
+		if (skip >= p[i].len) {
+			skip -= p[i].len;
+			continue;
+		}
+		off = p[i].off + skip;
+		chunk = min(p[i].len - skip, len - done);
+		if (memcmp(kv->s[1].buf + off, src + done, chunk))
+			return false;
+		done += chunk;
+		skip = 0;
+	}
+	return done == len;
+}
+
+static u32 kv_pieces_len(const struct kv_piece *p, int n)
+{
+	u32 len = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		len += p[i].len;
+	return len;
+}
+
+static int kv_qp_state(struct kv *kv, int side)
+{
+	struct ib_qp_init_attr init;
+	struct ib_qp_attr attr;
+
+	if (ib_query_qp(kv->s[side].qp, &attr, IB_QP_STATE, &init))
+		return -1;
+	return attr.qp_state;
+}
+
+/* ib_alloc_mr() limits and types, and what the device advertises. */
+static void kv_t_frmr_alloc(struct kv *kv)
+{
+	u32 max = kv->dev->attrs.max_fast_reg_page_list_len;
+	struct ib_mr *mr;
+
+	KV_CHECK(kv, max >= KV_FR_PAGES, "max_fast_reg_page_list_len %u", max);
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, 0);
+	KV_CHECK(kv, IS_ERR(mr) && PTR_ERR(mr) == -EINVAL,
+		 "alloc_mr 0 pages: %d", PTR_ERR_OR_ZERO(mr));
+	if (!IS_ERR(mr))
+		ib_dereg_mr(mr);
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, max + 1);
+	KV_CHECK(kv, IS_ERR(mr) && PTR_ERR(mr) == -EINVAL,
+		 "alloc_mr max + 1 pages: %d", PTR_ERR_OR_ZERO(mr));
+	if (!IS_ERR(mr))
+		ib_dereg_mr(mr);
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_SG_GAPS, KV_FR_PAGES);
+	KV_CHECK(kv, IS_ERR(mr) && PTR_ERR(mr) == -EOPNOTSUPP,
+		 "alloc_mr SG_GAPS: %d", PTR_ERR_OR_ZERO(mr));
+	if (!IS_ERR(mr))
+		ib_dereg_mr(mr);
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, max);
+	KV_CHECK(kv, !IS_ERR(mr) && mr->lkey && mr->lkey == mr->rkey &&
+		 mr->type == IB_MR_TYPE_MEM_REG, "alloc_mr max pages: %d",
+		 PTR_ERR_OR_ZERO(mr));
+	if (!IS_ERR(mr))
+		KV_CHECK(kv, !ib_dereg_mr(mr), "dereg of a never registered MR");
+}
+
+/*
+ * map_mr_sg in page size @ps: three pieces of side 1's buffer, out of
+ * order, the first starting inside a page (and @sgoff bytes into it), the
+ * last ending inside one; then REG_MR, and RDMA WRITE, RDMA READ and a
+ * SEND (the MR's lkey in the receive SGE) through it, each checked
+ * against where the bytes must land; LOCAL_INV; dereg.
+ */
+static void kv_t_frmr_io(struct kv *kv, unsigned int ps, unsigned int sgoff)
+{
+	const struct kv_piece p[3] = {
+		{ 5 * ps + 100, ps - 100 },	/* ends on a page boundary */
+		{ 2 * ps, 2 * ps },
+		{ 9 * ps, 1000 },		/* ends inside a page */
+	};
+	const int access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+			   IB_ACCESS_REMOTE_READ;
+	u32 len = kv_pieces_len(p, 3) - sgoff, rlen;
+	unsigned int off = sgoff;
+	struct scatterlist sg[3];
+	struct ib_sge rsge, ssge;
+	struct ib_recv_wr rwr = {};
+	struct ib_send_wr swr = {};
+	struct ib_wc wc[2];
+	struct ib_mr *mr;
+	u8 *src = kv->s[0].buf, *back = kv->s[0].buf + (1 << 20);
+	int n, st;
+
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, KV_FR_PAGES);
+	KV_CHECK(kv, !IS_ERR(mr), "ps %u: alloc_mr: %d", ps,
+		 PTR_ERR_OR_ZERO(mr));
+	if (IS_ERR(mr))
+		return;
+	memset(kv->s[1].buf, 0, 10 * ps + 4096);
+	n = kv_map(kv, mr, sg, 1, p, 3, sgoff ? &off : NULL, ps);
+	KV_CHECK(kv, n == 3 && mr->iova == (uintptr_t)kv->s[1].buf +
+		 p[0].off + sgoff && mr->length == len && mr->page_size == ps,
+		 "ps %u: map_mr_sg %d iova %#llx length %llu", ps, n,
+		 mr->iova, mr->length);
+	if (n != 3)
+		goto out;
+	ib_update_fast_reg_key(mr, 0x5a);
+	st = kv_reg(kv, 1, mr, access, 30);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "ps %u: REG_MR: %d", ps, st);
+
+	/* RDMA WRITE of the whole range */
+	kv_fill(src, len, ps >> 10);
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, mr->rkey, len);
+	KV_CHECK(kv, st == IB_WC_SUCCESS &&
+		 kv_pieces_equal(kv, p, 3, sgoff, src, len),
+		 "ps %u: write through the MR: %d", ps, st);
+
+	/* RDMA READ of a middle part, across piece boundaries */
+	rlen = len - 300;
+	memset(back, 0, rlen);
+	st = kv_rdma_key(kv, IB_WR_RDMA_READ, 1 << 20, mr->iova + 150,
+			 mr->rkey, rlen);
+	KV_CHECK(kv, st == IB_WC_SUCCESS && !memcmp(back, src + 150, rlen),
+		 "ps %u: read through the MR: %d", ps, st);
+
+	/* SEND landing in a receive SGE that names the MR's lkey */
+	memset(kv->s[1].buf, 0, 10 * ps + 4096);
+	rsge = (struct ib_sge) { .addr = mr->iova + 10, .length = len - 10,
+				 .lkey = mr->lkey };
+	rwr.wr_id = 31;
+	rwr.sg_list = &rsge;
+	rwr.num_sge = 1;
+	kv_fill(src, len - 10, 3);
+	ssge = kv_sge(kv, 0, 0, min(len - 10, 4000U));
+	swr.wr_id = 32;
+	swr.opcode = IB_WR_SEND;
+	swr.sg_list = &ssge;
+	swr.num_sge = 1;
+	st = ib_post_recv(kv->s[1].qp, &rwr, NULL) ?:
+	     ib_post_send(kv->s[0].qp, &swr, NULL);
+	n = st ? 0 : kv_poll(kv->cq, wc, 2);
+	KV_CHECK(kv, n == 2 && wc[0].status == IB_WC_SUCCESS &&
+		 wc[1].status == IB_WC_SUCCESS &&
+		 kv_pieces_equal(kv, p, 3, sgoff + 10, src, ssge.length),
+		 "ps %u: send into the MR: n %d status %d %d", ps, n,
+		 wc[0].status, wc[1].status);
+
+	st = kv_inv(kv, 1, mr->rkey, 33);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "ps %u: LOCAL_INV: %d", ps, st);
+	kv_unmap(kv, sg, 3);
+out:
+	KV_CHECK(kv, !ib_dereg_mr(mr), "ps %u: dereg", ps);
+}
+
+/*
+ * map_mr_sg takes the longest prefix that fits the rules and the MR:
+ * a gap stops it, so does the MR's page count.
+ */
+static void kv_t_frmr_map_limits(struct kv *kv)
+{
+	const struct kv_piece gap[2] = { { 0, 4096 }, { 8192 + 8, 4096 } };
+	const struct kv_piece big[1] = { { 0, (KV_FR_PAGES + 1) * 4096 } };
+	struct scatterlist sg[2];
+	struct ib_mr *mr;
+	int n;
+
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, KV_FR_PAGES);
+	KV_CHECK(kv, !IS_ERR(mr), "alloc_mr: %d", PTR_ERR_OR_ZERO(mr));
+	if (IS_ERR(mr))
+		return;
+	n = kv_map(kv, mr, sg, 1, gap, 2, NULL, 4096);
+	KV_CHECK(kv, n == 1 && mr->length == 4096, "gap: %d length %llu", n,
+		 mr->length);
+	kv_unmap(kv, sg, 2);
+	n = kv_map(kv, mr, sg, 1, big, 1, NULL, 4096);
+	KV_CHECK(kv, n < 1 || mr->length < big[0].len,
+		 "more pages than the MR has: %d length %llu", n, mr->length);
+	kv_unmap(kv, sg, 1);
+	n = kv_map(kv, mr, sg, 1, big, 1, NULL, 4096 + 512);
+	KV_CHECK(kv, n < 0, "page size 4608: %d", n);
+	kv_unmap(kv, sg, 1);
+	ib_dereg_mr(mr);
+}
+
+/*
+ * Re-registration with a new key: LOCAL_INV, ib_update_fast_reg_key(),
+ * a new page list, REG_MR.  The new key reaches the new pages; the old
+ * key is a remote access error for the requester (both QPs to error)
+ * and changes nothing; after a LOCAL_INV the current key is refused too.
+ */
+static void kv_t_frmr_rereg(struct kv *kv)
+{
+	const struct kv_piece a[1] = { { 4096, 8192 } };
+	const struct kv_piece b[2] = { { 40960 + 64, 4032 }, { 16384, 4096 } };
+	const int access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE |
+			   IB_ACCESS_REMOTE_READ;
+	u8 *src = kv->s[0].buf;
+	struct scatterlist sg[2];
+	u32 old_rkey, len;
+	struct ib_mr *mr;
+	int n, st;
+
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, KV_FR_PAGES);
+	KV_CHECK(kv, !IS_ERR(mr), "alloc_mr: %d", PTR_ERR_OR_ZERO(mr));
+	if (IS_ERR(mr))
+		return;
+	n = kv_map(kv, mr, sg, 1, a, 1, NULL, 4096);
+	kv_unmap(kv, sg, 1);
+	ib_update_fast_reg_key(mr, 0x11);
+	st = kv_reg(kv, 1, mr, access, 40);
+	KV_CHECK(kv, n == 1 && st == IB_WC_SUCCESS, "first REG_MR: %d %d", n,
+		 st);
+	kv_fill(src, 8192, 1);
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, mr->rkey, 8192);
+	KV_CHECK(kv, st == IB_WC_SUCCESS && kv_pieces_equal(kv, a, 1, 0, src,
+							    8192),
+		 "write with the first key: %d", st);
+	old_rkey = mr->rkey;
+
+	st = kv_inv(kv, 1, mr->rkey, 41);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "LOCAL_INV: %d", st);
+	ib_update_fast_reg_key(mr, 0x12);
+	n = kv_map(kv, mr, sg, 1, b, 2, NULL, 4096);
+	kv_unmap(kv, sg, 2);
+	len = kv_pieces_len(b, 2);
+	st = kv_reg(kv, 1, mr, access, 42);
+	KV_CHECK(kv, n == 2 && st == IB_WC_SUCCESS && mr->rkey != old_rkey &&
+		 (mr->rkey >> 8) == (old_rkey >> 8), "REG_MR with key %#x: %d",
+		 mr->rkey, st);
+	kv_fill(src, len, 2);
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, mr->rkey, len);
+	KV_CHECK(kv, st == IB_WC_SUCCESS && kv_pieces_equal(kv, b, 2, 0, src,
+							    len),
+		 "write with the new key: %d", st);
+
+	/* the old key: refused, nothing written */
+	kv_fill(src, 4096, 99);
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, old_rkey, 4096);
+	KV_CHECK(kv, st == IB_WC_REM_ACCESS_ERR && kv_qp_state(kv, 0) ==
+		 IB_QPS_ERR, "write with the old key: %d", st);
+	kv_fill(src, len, 2);
+	KV_CHECK(kv, kv_pieces_equal(kv, b, 2, 0, src, len),
+		 "the old key changed memory");
+	kv_reconnect(kv);
+
+	/* the current key after LOCAL_INV: refused as well */
+	st = kv_inv(kv, 1, mr->rkey, 43);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "LOCAL_INV 2: %d", st);
+	st = kv_rdma_key(kv, IB_WR_RDMA_READ, 0, mr->iova, mr->rkey, 64);
+	KV_CHECK(kv, st == IB_WC_REM_ACCESS_ERR && kv_qp_state(kv, 0) ==
+		 IB_QPS_ERR, "read after LOCAL_INV: %d", st);
+	kv_reconnect(kv);
+	/* invalidating a FREE MR with its last key is allowed */
+	st = kv_inv(kv, 1, mr->rkey, 44);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "LOCAL_INV of a free MR: %d", st);
+	/* a registered MR may be deregistered directly */
+	st = kv_reg(kv, 1, mr, access, 45);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "REG_MR 3: %d", st);
+	KV_CHECK(kv, !ib_dereg_mr(mr), "dereg of a valid MR");
+}
+
+/*
+ * Bad REG_MR and LOCAL_INV complete with errors (and, as any error
+ * completion, move the QP to the error state): REG_MR of a VALID MR, bad
+ * access flags, LOCAL_INV with a wrong key byte, of an MR of another PD,
+ * of a key that is no fast-reg MR, REG_MR of another PD's MR.  A REG_MR
+ * whose key is not the MR's index is refused by post_send.
+ */
+static void kv_t_frmr_errors(struct kv *kv)
+{
+	const struct kv_piece a[1] = { { 0, 8192 } };
+	const int access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+	const struct ib_send_wr *bad = NULL;
+	struct scatterlist sg[1];
+	struct ib_mr *mr, *mr2 = NULL;
+	struct ib_pd *pd2;
+	struct ib_reg_wr rwr;
+	int n, st, err;
+
+	pd2 = ib_alloc_pd(kv->dev, 0);
+	KV_CHECK(kv, !IS_ERR(pd2), "second PD: %d", PTR_ERR_OR_ZERO(pd2));
+	if (IS_ERR(pd2))
+		return;
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, KV_FR_PAGES);
+	KV_CHECK(kv, !IS_ERR(mr), "alloc_mr: %d", PTR_ERR_OR_ZERO(mr));
+	if (IS_ERR(mr))
+		goto out_pd;
+	n = kv_map(kv, mr, sg, 1, a, 1, NULL, 4096);
+	kv_unmap(kv, sg, 1);
+	KV_CHECK(kv, n == 1, "map: %d", n);
+
+	/* remote write without local write */
+	st = kv_reg(kv, 1, mr, IB_ACCESS_REMOTE_WRITE, 50);
+	KV_CHECK(kv, st == IB_WC_LOC_QP_OP_ERR && kv_qp_state(kv, 1) ==
+		 IB_QPS_ERR, "REG_MR with bad access: %d", st);
+	kv_reconnect(kv);
+
+	st = kv_reg(kv, 1, mr, access, 51);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "REG_MR: %d", st);
+	st = kv_reg(kv, 1, mr, access, 52);
+	KV_CHECK(kv, st == IB_WC_MW_BIND_ERR, "REG_MR of a valid MR: %d", st);
+	kv_reconnect(kv);
+	/* it stayed registered */
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, mr->rkey, 64);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "write after a failed REG_MR: %d",
+		 st);
+
+	st = kv_inv(kv, 1, mr->rkey ^ 0x80, 53);
+	KV_CHECK(kv, st == IB_WC_LOC_PROT_ERR, "LOCAL_INV wrong key: %d", st);
+	kv_reconnect(kv);
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, mr->rkey, 64);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "still valid after it: %d", st);
+
+	st = kv_inv(kv, 1, kv->pd->local_dma_lkey, 54);
+	KV_CHECK(kv, st == IB_WC_LOC_PROT_ERR, "LOCAL_INV of the DMA MR: %d",
+		 st);
+	kv_reconnect(kv);
+	st = kv_inv(kv, 1, 0xfffff00 | 0x42, 55);
+	KV_CHECK(kv, st == IB_WC_LOC_PROT_ERR, "LOCAL_INV of no MR: %d", st);
+	kv_reconnect(kv);
+
+	mr2 = ib_alloc_mr(pd2, IB_MR_TYPE_MEM_REG, KV_FR_PAGES);
+	KV_CHECK(kv, !IS_ERR(mr2), "alloc_mr pd2: %d", PTR_ERR_OR_ZERO(mr2));
+	if (IS_ERR(mr2)) {
+		mr2 = NULL;
+		goto out;
+	}
+	n = kv_map(kv, mr2, sg, 1, a, 1, NULL, 4096);
+	kv_unmap(kv, sg, 1);
+	st = kv_reg(kv, 1, mr2, access, 56);
+	KV_CHECK(kv, n == 1 && st == IB_WC_LOC_PROT_ERR,
+		 "REG_MR of another PD's MR: %d", st);
+	kv_reconnect(kv);
+	st = kv_inv(kv, 1, mr2->rkey, 57);
+	KV_CHECK(kv, st == IB_WC_LOC_PROT_ERR,
+		 "LOCAL_INV of another PD's MR: %d", st);
+	kv_reconnect(kv);
+
+	/* a key with another MR's index: refused at post time */
+	memset(&rwr, 0, sizeof(rwr));
+	rwr.wr.opcode = IB_WR_REG_MR;
+	rwr.mr = mr;
+	rwr.key = mr2->rkey;
+	rwr.access = access;
+	err = ib_post_send(kv->s[1].qp, &rwr.wr, &bad);
+	KV_CHECK(kv, err == -EINVAL && bad == &rwr.wr,
+		 "REG_MR with another MR's key: %d", err);
+	KV_CHECK(kv, kv_qp_state(kv, 1) == IB_QPS_RTS, "qp state after it");
+out:
+	st = kv_inv(kv, 1, mr->rkey, 58);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "final LOCAL_INV: %d", st);
+	if (mr2)
+		ib_dereg_mr(mr2);
+	ib_dereg_mr(mr);
+out_pd:
+	ib_dealloc_pd(pd2);
+}
+
+/*
+ * SEND_WITH_INV: the responder places the message, then invalidates the
+ * rkey of the IETH and reports it in the receive WC; the rkey is dead
+ * from then on.  A multi-packet send (SEND_FIRST ... SEND_LAST_WITH_INV)
+ * and a single-packet one (SEND_ONLY_WITH_INV) after a re-registration;
+ * an rkey that is no fast-reg MR fails on both sides.
+ */
+static void kv_t_send_inv(struct kv *kv)
+{
+	static const u32 sizes[2] = { 2500, 100 };
+	const struct kv_piece a[1] = { { 65536, 8192 } };
+	const int access = IB_ACCESS_LOCAL_WRITE | IB_ACCESS_REMOTE_WRITE;
+	struct scatterlist sg[1];
+	struct ib_send_wr swr;
+	struct ib_sge ssge;
+	struct ib_wc wc[2];
+	struct ib_mr *mr;
+	int i, n, st, err, r;
+
+	mr = ib_alloc_mr(kv->pd, IB_MR_TYPE_MEM_REG, KV_FR_PAGES);
+	KV_CHECK(kv, !IS_ERR(mr), "alloc_mr: %d", PTR_ERR_OR_ZERO(mr));
+	if (IS_ERR(mr))
+		return;
+	n = kv_map(kv, mr, sg, 1, a, 1, NULL, 4096);
+	kv_unmap(kv, sg, 1);
+	KV_CHECK(kv, n == 1, "map: %d", n);
+
+	for (i = 0; i < 2; i++) {
+		ib_update_fast_reg_key(mr, 0x70 + i);
+		st = kv_reg(kv, 1, mr, access, 60 + i);
+		KV_CHECK(kv, st == IB_WC_SUCCESS, "REG_MR %d: %d", i, st);
+
+		memset(kv->s[1].buf, 0, 8192);
+		kv_fill(kv->s[0].buf, sizes[i], 20 + i);
+		err = kv_post_recv(kv, 1, 70 + i, 0, 8192);
+		memset(&swr, 0, sizeof(swr));
+		ssge = kv_sge(kv, 0, 0, sizes[i]);
+		swr.wr_id = 80 + i;
+		swr.opcode = IB_WR_SEND_WITH_INV;
+		swr.send_flags = IB_SEND_SIGNALED;
+		swr.ex.invalidate_rkey = mr->rkey;
+		swr.sg_list = &ssge;
+		swr.num_sge = 1;
+		err = err ?: ib_post_send(kv->s[0].qp, &swr, NULL);
+		n = err ? 0 : kv_poll(kv->cq, wc, 2);
+		KV_CHECK(kv, n == 2, "send with invalidate %d: %d %d", i, err, n);
+		if (n != 2)
+			continue;
+		r = wc[0].wr_id == 70 + i ? 0 : 1;
+		KV_CHECK(kv, wc[1 - r].status == IB_WC_SUCCESS &&
+			 wc[1 - r].opcode == IB_WC_SEND &&
+			 wc[1 - r].wr_id == 80 + i,
+			 "send %d: status %d opcode %d", i, wc[1 - r].status,
+			 wc[1 - r].opcode);
+		KV_CHECK(kv, wc[r].status == IB_WC_SUCCESS &&
+			 wc[r].opcode == IB_WC_RECV &&
+			 wc[r].byte_len == sizes[i] &&
+			 (wc[r].wc_flags & IB_WC_WITH_INVALIDATE) &&
+			 !(wc[r].wc_flags & IB_WC_WITH_IMM) &&
+			 wc[r].ex.invalidate_rkey == mr->rkey &&
+			 !memcmp(kv->s[1].buf, kv->s[0].buf, sizes[i]),
+			 "recv %d: status %d len %u flags %#x rkey %#x", i,
+			 wc[r].status, wc[r].byte_len, wc[r].wc_flags,
+			 wc[r].ex.invalidate_rkey);
+		/* the rkey is invalid now */
+		st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, mr->iova, mr->rkey,
+				 64);
+		KV_CHECK(kv, st == IB_WC_REM_ACCESS_ERR,
+			 "write after send with invalidate %d: %d", i, st);
+		kv_reconnect(kv);
+	}
+
+	/* an rkey that no fast-reg MR has: both sides fail */
+	err = kv_post_recv(kv, 1, 72, 0, 8192);
+	ssge = kv_sge(kv, 0, 0, 64);
+	swr.wr_id = 82;
+	swr.ex.invalidate_rkey = kv->pd->unsafe_global_rkey;
+	err = err ?: ib_post_send(kv->s[0].qp, &swr, NULL);
+	n = err ? 0 : kv_poll(kv->cq, wc, 2);
+	r = n == 2 && wc[0].wr_id == 72 ? 0 : 1;
+	KV_CHECK(kv, n == 2 && wc[r].status == IB_WC_REM_INV_REQ_ERR &&
+		 wc[1 - r].status == IB_WC_REM_INV_REQ_ERR,
+		 "send invalidating the global rkey: n %d status %d %d", n,
+		 n > 0 ? wc[0].status : -1, n > 1 ? wc[1].status : -1);
+	kv_reconnect(kv);
+	st = kv_rdma_key(kv, IB_WR_RDMA_WRITE, 0, kv->s[1].dma,
+			 kv->pd->unsafe_global_rkey, 64);
+	KV_CHECK(kv, st == IB_WC_SUCCESS, "global rkey still works: %d", st);
+	KV_CHECK(kv, !ib_dereg_mr(mr), "dereg");
 }
 
 /* Completion events: a CQ the core polls from softirq on notification. */
@@ -535,6 +1124,14 @@ static int __init kv_init(void)
 		kv_t_send(kv);
 		kv_t_write_read(kv);
 		kv_t_atomic_denied(kv);
+		kv_t_frmr_alloc(kv);
+		kv_t_frmr_io(kv, 4096, 0);
+		kv_t_frmr_io(kv, 8192, 300);
+		kv_t_frmr_io(kv, 65536, 0);
+		kv_t_frmr_map_limits(kv);
+		kv_t_frmr_rereg(kv);
+		kv_t_frmr_errors(kv);
+		kv_t_send_inv(kv);
 		kv_t_events(kv);
 		kv_t_prot_error(kv);	/* last: leaves a QP in error */
 	}
