@@ -4,9 +4,11 @@
  * per-QP work item that runs the engines.
  */
 
+#include <linux/if_vlan.h>
 #include <linux/interrupt.h>
 #include <linux/vmalloc.h>
 #include <rdma/ib_cache.h>
+#include <rdma/ib_mad.h>
 #include <rdma/uverbs_ioctl.h>
 
 #include "sroce.h"
@@ -545,8 +547,17 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 
 	BUILD_BUG_ON(sizeof(struct sroce_sge) != sizeof(struct ib_sge));
 
-	if (init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UD)
+	/*
+	 * GSI: ib_mad's QP1 of the port, a kernel QP.  RoCE has no subnet
+	 * management, so there is no SMI QP (QP0): IB_QPT_SMI is refused
+	 * like every other type sroce does not implement.
+	 */
+	if (init->qp_type == IB_QPT_GSI) {
+		if (udata || init->port_num != 1)
+			return -EINVAL;
+	} else if (init->qp_type != IB_QPT_RC && init->qp_type != IB_QPT_UD) {
 		return -EOPNOTSUPP;
+	}
 	if (init->create_flags)
 		return -EOPNOTSUPP;
 	if (udata && udata->inlen &&
@@ -571,6 +582,8 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	qp->state = IB_QPS_RESET;
 	qp->mtu = IB_MTU_256;
 	qp->mtu_bytes = 256;
+	if (init->qp_type == IB_QPT_GSI)
+		qp->qkey = IB_QP1_QKEY;
 	mutex_init(&qp->mutex);
 	spin_lock_init(&qp->state_lock);
 	refcount_set(&qp->ref, 1);
@@ -634,10 +647,19 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 			goto err_rq;
 	}
 
-	/* Publish last: receive may find the QP from now on. */
-	err = xa_alloc_cyclic(&sdev->qp_xa, &qpn, qp,
-			      XA_LIMIT(SROCE_MIN_QPN, SROCE_QPN_MASK),
-			      &sdev->qp_next, GFP_KERNEL);
+	/*
+	 * Publish last: receive may find the QP from now on.  The GSI QP is
+	 * QP1 on the wire, one per device (-EBUSY for a second one); other
+	 * QPs are numbered from SROCE_MIN_QPN.
+	 */
+	if (init->qp_type == IB_QPT_GSI) {
+		qpn = SROCE_GSI_QPN;
+		err = xa_insert(&sdev->qp_xa, qpn, qp, GFP_KERNEL);
+	} else {
+		err = xa_alloc_cyclic(&sdev->qp_xa, &qpn, qp,
+				      XA_LIMIT(SROCE_MIN_QPN, SROCE_QPN_MASK),
+				      &sdev->qp_next, GFP_KERNEL);
+	}
 	if (err < 0)
 		goto err_rq;
 	ibqp->qp_num = qpn;
@@ -739,6 +761,10 @@ static int sroce_qp_check_attr(struct sroce_qp *qp, struct ib_qp_attr *attr,
 	if ((mask & IB_QP_SQ_PSN) && attr->sq_psn > SROCE_PSN_MASK)
 		return -EINVAL;
 	if ((mask & IB_QP_RQ_PSN) && attr->rq_psn > SROCE_PSN_MASK)
+		return -EINVAL;
+	/* QP1 receives only MADs sent with the well-known GSI Q_Key. */
+	if ((mask & IB_QP_QKEY) && qp->ibqp.qp_type == IB_QPT_GSI &&
+	    attr->qkey != IB_QP1_QKEY)
 		return -EINVAL;
 	/*
 	 * Only the remote bits mean anything for a QP.  Applications (and
@@ -983,7 +1009,7 @@ static int sroce_post_one_send(struct sroce_qp *qp, const struct ib_send_wr *wr)
 		break;
 	case IB_WR_SEND:
 	case IB_WR_SEND_WITH_IMM:
-		if (qp->ibqp.qp_type == IB_QPT_UD) {
+		if (sroce_qp_is_ud(qp)) {
 			wqe->wr.ud.ah_num = to_sibah(ud_wr(wr)->ah)->ah->ah_num;
 			wqe->wr.ud.remote_qpn = ud_wr(wr)->remote_qpn;
 			wqe->wr.ud.remote_qkey = ud_wr(wr)->remote_qkey;
@@ -1136,10 +1162,20 @@ void sroce_complete_recv(struct sroce_qp *qp, struct sroce_rwqe *rwqe,
 		.wc_flags = wc_flags,
 	};
 
-	if (pi && qp->ibqp.qp_type == IB_QPT_UD) {
+	/*
+	 * UD and GSI: the GRH area holds the IP header (sroce_resp_grh());
+	 * ib_init_ah_attr_from_wc() reads its type from network_hdr_type and
+	 * the VLAN of the GID it answers from from vlan_id.  pkey_index is
+	 * 0, the only P_Key (sroce_rcv() checked it).
+	 */
+	if (pi && sroce_qp_is_ud(qp)) {
 		cqe.network_hdr_type = pi->family == AF_INET ?
 				       RDMA_NETWORK_IPV4 : RDMA_NETWORK_IPV6;
 		cqe.wc_flags |= IB_WC_GRH | IB_WC_WITH_NETWORK_HDR_TYPE;
+		if (!qp->is_user && is_vlan_dev(qp->sdev->ndev)) {
+			cqe.vlan_id = vlan_dev_vlan_id(qp->sdev->ndev);
+			cqe.wc_flags |= IB_WC_WITH_VLAN;
+		}
 	}
 	sroce_cq_post(qp->rcq, &cqe, &qp->ibqp, solicited);
 }

@@ -316,6 +316,17 @@ static inline struct sroce_qp *to_sqp(struct ib_qp *ibqp)
 	return container_of(ibqp, struct sroce_qp, ibqp);
 }
 
+/*
+ * The GSI QP (QP1, created by ib_mad) is a UD QP with a fixed number and
+ * Q_Key; every UD rule of the engines applies to it.
+ */
+#define SROCE_GSI_QPN		1
+
+static inline bool sroce_qp_is_ud(const struct sroce_qp *qp)
+{
+	return qp->ibqp.qp_type == IB_QPT_UD || qp->ibqp.qp_type == IB_QPT_GSI;
+}
+
 extern struct workqueue_struct *sroce_wq;
 extern struct workqueue_struct *sroce_engine_wq;
 

@@ -6,8 +6,22 @@
  * memory regions happen in the QP's work item.
  */
 
+#include <rdma/ib_mad.h>
+
 #include "sroce.h"
 #include "sroce_hdr.h"
+
+/*
+ * P_Key check (IBTA 10.9.3): the port's table holds only the default
+ * P_Key 0xffff (full member), so a packet matches when its low 15 bits
+ * are the default partition's; either membership may talk to a full
+ * member.  This also holds for QP1, which accepts every P_Key in the
+ * table.
+ */
+static bool sroce_pkey_ok(u16 pkey)
+{
+	return (pkey & 0x7fff) == (IB_DEFAULT_PKEY_FULL & 0x7fff);
+}
 
 void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb,
 	       struct sroce_qp **run)
@@ -28,6 +42,10 @@ void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb,
 	if (!pskb_may_pull(skb, info->hdr_len))
 		goto short_pkt;
 	bth = (void *)skb->data;
+	if (!sroce_pkey_ok(sroce_bth_pkey(bth))) {
+		sroce_stat_inc(sdev, SROCE_STAT_RX_BAD_PKEY);
+		goto drop;
+	}
 
 	qp = sroce_qp_get(sdev, sroce_bth_qpn(bth));
 	if (!qp) {
@@ -35,7 +53,7 @@ void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb,
 		goto drop;
 	}
 	state = READ_ONCE(qp->state);
-	if (!!(info->flags & SROCE_OP_UD) != (qp->ibqp.qp_type == IB_QPT_UD) ||
+	if (!!(info->flags & SROCE_OP_UD) != sroce_qp_is_ud(qp) ||
 	    state < IB_QPS_RTR || state == IB_QPS_ERR) {
 		sroce_stat_inc(sdev, SROCE_STAT_RX_BAD_QP_STATE);
 		goto drop_qp;

@@ -112,7 +112,7 @@ static int sroce_swqe_fetch(struct sroce_qp *qp, u32 index)
 	swqe->wqe = wqe;
 	swqe->fetched = true;
 
-	if (qp->ibqp.qp_type == IB_QPT_UD) {
+	if (sroce_qp_is_ud(qp)) {
 		if (wqe->opcode != IB_WR_SEND && wqe->opcode != IB_WR_SEND_WITH_IMM)
 			return -EINVAL;
 		swqe->ah = sroce_ah_get(qp->sdev, wqe->wr.ud.ah_num, qp->pd);
@@ -165,7 +165,7 @@ static int sroce_swqe_fetch(struct sroce_qp *qp, u32 index)
 	if ((wqe->opcode == IB_WR_ATOMIC_CMP_AND_SWP ||
 	     wqe->opcode == IB_WR_ATOMIC_FETCH_AND_ADD) && len != 8)
 		return -EINVAL;
-	if (qp->ibqp.qp_type == IB_QPT_UD &&
+	if (sroce_qp_is_ud(qp) &&
 	    len > ib_mtu_enum_to_int(iboe_get_mtu(READ_ONCE(qp->sdev->ndev->mtu))))
 		return -EMSGSIZE;
 	swqe->length = len;
@@ -506,7 +506,7 @@ int sroce_req_step(struct sroce_qp *qp)
 		if (sroce_qp_tx_full(qp))
 			return -EAGAIN;
 
-		if (qp->ibqp.qp_type == IB_QPT_UD) {
+		if (sroce_qp_is_ud(qp)) {
 			/* UD completes once sent; req->next == sq.consumer */
 			err = sroce_req_send_ud(qp, swqe);
 			if (err && err != -ENOBUFS) {

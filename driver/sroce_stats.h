@@ -39,6 +39,7 @@
 	X(RX_BAD_QP_STATE, "rx_bad_qp_state")				\
 	X(RX_QP_OVERFLOW, "rx_qp_overflow")				\
 	X(RX_BAD_QKEY, "rx_bad_qkey")					\
+	X(RX_BAD_PKEY, "rx_bad_pkey")					\
 	X(RX_BAD_PSN, "rx_bad_psn")	/* outside the window */	\
 	X(DUP_REQUESTS, "rx_dup_requests")				\
 	X(RETRANSMITS, "retransmits")					\

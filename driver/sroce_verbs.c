@@ -84,7 +84,8 @@ int sroce_query_port(struct ib_device *ibdev, u32 port,
 	attr->phys_mtu = ib_mtu_enum_to_int(IB_MTU_4096);
 	attr->gid_tbl_len = SROCE_GID_TBL_LEN;
 	attr->ip_gids = true;
-	attr->port_cap_flags = 0;
+	/* ib_cm serves the port (rdma_cm over QP1, sroce_create_qp()). */
+	attr->port_cap_flags = IB_PORT_CM_SUP;
 	attr->max_msg_sz = SROCE_MAX_MSG_SZ;
 	attr->pkey_tbl_len = SROCE_PKEY_TBL_LEN;
 	attr->max_vl_num = 1;
@@ -116,11 +117,12 @@ int sroce_get_port_immutable(struct ib_device *ibdev, u32 port,
 	immutable->pkey_tbl_len = attr.pkey_tbl_len;
 	immutable->gid_tbl_len = attr.gid_tbl_len;
 	/*
-	 * RoCEv2 only.  IB_MAD/IB_CM (and so rdma_cm over QP1) are added
-	 * when the GSI QP exists.
+	 * A RoCEv2 port with a GSI QP (QP1): ib_mad opens it, ib_cm and so
+	 * rdma_cm run over it.  No SMI (RoCE has no subnet manager) and no
+	 * SA; MADs are the 256-byte IB management MADs.
 	 */
-	immutable->core_cap_flags = RDMA_CORE_CAP_PROT_ROCE_UDP_ENCAP;
-	immutable->max_mad_size = 0;
+	immutable->core_cap_flags = RDMA_CORE_PORT_IBA_ROCE_UDP_ENCAP;
+	immutable->max_mad_size = IB_MGMT_MAD_SIZE;
 	return 0;
 }
 

@@ -12,7 +12,7 @@ n=64
 
 cq_count()	# DEV
 {
-	rdma resource show cq dev "$1" 2>/dev/null | grep -c 'cqn'
+	rdma resource show cq dev "$1" 2>/dev/null | grep -v '\[ib_core\]' | grep -c 'cqn'
 }
 
 # hold DEV [exit]: start a holder of $n CQs; sets holder, log.

@@ -15,7 +15,8 @@ g4=$(gid_index sroce23 "$(ipv4_gid 127.0.0.1)") || fail "no IPv4 GID"
 
 count()	# KIND: objects of sroce23 in "rdma resource show KIND"
 {
-	rdma resource show "$1" dev sroce23 2>/dev/null | grep -c 'dev sroce23'
+	rdma resource show "$1" dev sroce23 2>/dev/null | grep -v '\[ib_core\]' |
+		grep -c 'dev sroce23'
 }
 
 mem_free_mib()

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 """Run rdma-core's own test suite (pyverbs) on a device, with expected skips.
 
-    rdmacore.py --dev DEV --gid N --skips FILE [--src DIR] MODULE|TEST...
+    rdmacore.py --dev DEV --gid N --skips FILE [--src DIR] [--netdev IF]
+                MODULE|TEST...
 
 Debian ships the suite with python3-pyverbs in /usr/share/doc/rdma-core/tests,
 most .py files gzipped: it is copied to a temporary directory and unzipped
@@ -71,12 +72,26 @@ def copy_suite(src, dst):
     return tests
 
 
+def use_netdev(ifname):
+    """The suite finds a device's IP address through the netdev of its
+    parent bus device (/sys/class/infiniband/DEV/device/net); a software
+    device such as sroce has no parent device, so tell it the netdev."""
+    from tests.base import RDMATestCase
+
+    def get_ip_mac(self, dev, port, idx):
+        ip_addr, mac_addr = self.get_ip_mac_address(ifname)
+        self.args.append([dev, port, idx, ip_addr, mac_addr])
+    RDMATestCase._get_ip_mac = get_ip_mac
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--dev', required=True)
     ap.add_argument('--gid', required=True, type=int)
     ap.add_argument('--skips', required=True)
     ap.add_argument('--src', default='/usr/share/doc/rdma-core/tests')
+    ap.add_argument('--netdev', help='the netdev of DEV, for the tests that '
+                    'need its IP address (rdma_cm)')
     ap.add_argument('tests', nargs='+')
     args = ap.parse_args()
     rules = read_skips(args.skips)
@@ -91,6 +106,8 @@ def main():
         from args_parser import parser
         parser.parse_args()
         import tests
+        if args.netdev:
+            use_netdev(args.netdev)
 
         suite = unittest.defaultTestLoader.loadTestsFromNames(args.tests, tests)
         res = unittest.TextTestRunner(stream=sys.stdout, verbosity=2,

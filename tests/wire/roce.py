@@ -107,6 +107,39 @@ def transport(kind, qpn):
         return bth(RC_SEND_ONLY, qpn, pad=3)       # pad without payload
     if kind == 'ackdata':
         return bth(RC_ACKNOWLEDGE, qpn) + bytes(4) + b'xxxx'
+    if kind.startswith('mad'):
+        return mad_transport(kind, qpn)
+    raise ValueError(kind)
+
+
+GSI_QKEY = 0x80010000
+
+
+def mad_transport(kind, qpn):
+    """Datagrams for the GSI QP (send them with --qpn 1).  'mad' is a
+    well-formed Get() of a management class nobody registered: ib_mad
+    answers it with an 'unsupported class' GetResp, sent back over QP1 to
+    the address the request came from.  The others must be dropped and
+    counted by the device."""
+    mad = bytearray(256)
+    # base version 1, class 0x0a (vendor, unregistered), class version 1,
+    # method Get, status 0, class specific 0, transaction id, attribute id
+    mad[0:24] = struct.pack('!BBBBHHQHHI', 1, 0x0a, 1, 0x01, 0, 0,
+                            0x5c0ce00000000001, 0x0010, 0, 0)
+    mad = bytes(mad)
+    deth = struct.pack('!II', GSI_QKEY, 1)
+    if kind == 'mad':
+        return bth(UD_SEND_ONLY, qpn) + deth + mad
+    if kind == 'mad_qkey':                         # not the GSI Q_Key
+        return bth(UD_SEND_ONLY, qpn) + struct.pack('!II', 0x11111111, 1) + mad
+    if kind == 'mad_pkey':                         # not the default P_Key
+        return bth(UD_SEND_ONLY, qpn, pkey=0x1234) + deth + mad
+    if kind == 'mad_short':                        # DETH cut off
+        return bth(UD_SEND_ONLY, qpn) + deth[:4]
+    if kind == 'mad_rc':                           # RC opcode to QP1
+        return bth(RC_SEND_ONLY, qpn) + mad
+    if kind == 'mad_tiny':                         # 8 bytes of a MAD
+        return bth(UD_SEND_ONLY, qpn) + deth + mad[:8]
     raise ValueError(kind)
 
 
@@ -120,7 +153,8 @@ RAW_KINDS = {
 KINDS = sorted(list(RAW_KINDS) + ['good', 'flip', 'masked', 'ud', 'echo',
                                   'badver', 'badop', 'cnp', 'noreth',
                                   'unaligned', 'padnodata', 'ackdata',
-                                  'ipopt'])
+                                  'ipopt', 'mad', 'mad_qkey', 'mad_pkey',
+                                  'mad_short', 'mad_rc', 'mad_tiny'])
 
 
 def udp_header(sport, length):
