@@ -16,6 +16,13 @@
 #                              IPv6)? prints the number of sockets
 #   tcp_listening PORT [NETNS] is a TCP socket listening on PORT in NETNS?
 #                              (for servers started in the background)
+#   wire_hosts NS1 NS2 IF ADDR1 ADDR2 DEV1 DEV2
+#                              two "hosts": namespaces NS1 and NS2 joined by
+#                              a veth pair (IF0 in NS1, IF1 in NS2) with
+#                              ADDR1/24 and ADDR2/24, sroce DEV1 and DEV2 on
+#                              its ends; sets g1 and g2 to the indexes of
+#                              their IPv4 RoCE v2 GIDs.  Fails the test if
+#                              any step fails
 
 WIRE_DIR=$SROCE_ROOT/tests/wire
 
@@ -90,4 +97,26 @@ tcp_listening()
 
 	[ -n "$ns" ] && run=(ip netns exec "$ns")
 	"${run[@]}" ss -Hltn "sport = :$port" | grep -q .
+}
+
+wire_hosts()
+{
+	local ns1=$1 ns2=$2 if=$3 a1=$4 a2=$5 d1=$6 d2=$7 ns
+
+	SROCE_NETNS+=("$ns1" "$ns2")
+	for ns in "$ns1" "$ns2"; do
+		assert_ok ip netns add "$ns"
+		assert_ok ip -n "$ns" link set lo up
+	done
+	assert_ok ip -n "$ns1" link add "${if}0" type veth peer name "${if}1" netns "$ns2"
+	assert_ok ip -n "$ns1" addr add "$a1/24" dev "${if}0"
+	assert_ok ip -n "$ns2" addr add "$a2/24" dev "${if}1"
+	assert_ok ip -n "$ns1" link set "${if}0" up
+	assert_ok ip -n "$ns2" link set "${if}1" up
+	assert_ok sroce_link_add "$d1" "${if}0" "$ns1"
+	assert_ok sroce_link_add "$d2" "${if}1" "$ns2"
+	wait_for "gid_index $d1 $(ipv4_gid "$a1") >/dev/null" 10 || fail "$d1: no IPv4 GID"
+	wait_for "gid_index $d2 $(ipv4_gid "$a2") >/dev/null" 10 || fail "$d2: no IPv4 GID"
+	g1=$(gid_index "$d1" "$(ipv4_gid "$a1")")
+	g2=$(gid_index "$d2" "$(ipv4_gid "$a2")")
 }

@@ -25,18 +25,6 @@ param_cleanup()
 }
 trap param_cleanup EXIT
 
-# gid_of DEV SYSFS-GID: index of that RoCE v2 GID
-gid_of()
-{
-	local f
-
-	for f in $(grep -lx "$2" /sys/class/infiniband/"$1"/ports/1/gids/* 2>/dev/null); do
-		grep -q 'RoCE v2' "/sys/class/infiniband/$1/ports/1/gid_attrs/types/${f##*/}" &&
-			{ echo "${f##*/}"; return 0; }
-	done
-	return 1
-}
-
 # Only drops the transport may count (retransmissions and their
 # duplicates are protocol, not wire, events) - no wire drop at all.
 wire_drops_ok()
@@ -51,8 +39,8 @@ wire_drops_ok()
 }
 
 assert_ok sroce_link_add sroce52 lo
-g4=$(gid_of sroce52 "$(ipv4_gid 127.0.0.1)") || fail "no IPv4 GID"
-g6=$(gid_of sroce52 0000:0000:0000:0000:0000:0000:0000:0001) || fail "no IPv6 GID"
+g4=$(gid_index sroce52 "$(ipv4_gid 127.0.0.1)") || fail "no IPv4 GID"
+g6=$(gid_index sroce52 0000:0000:0000:0000:0000:0000:0000:0001) || fail "no IPv6 GID"
 echo 0 >"$param"
 before=$(wire_counters sroce52)
 for g in "$g4" "$g6"; do
@@ -68,22 +56,9 @@ echo 1 >"$param"
 assert_ok rdma link delete sroce52
 
 # Two devices, two namespaces, one veth pair.
-SROCE_NETNS+=(swh swi)
-for ns in swh swi; do
-	assert_ok ip netns add $ns
-	assert_ok ip -n $ns link set lo up
-done
-assert_ok ip -n swh link add swst0 type veth peer name swst1 netns swi
-assert_ok ip -n swh addr add 192.0.2.41/24 dev swst0
-assert_ok ip -n swi addr add 192.0.2.42/24 dev swst1
-assert_ok ip -n swh link set swst0 up
-assert_ok ip -n swi link set swst1 up
-assert_ok sroce_link_add sroce53 swst0 swh
-assert_ok sroce_link_add sroce54 swst1 swi
-wait_for "gid_of sroce53 $(ipv4_gid 192.0.2.41) >/dev/null" 10 || fail "sroce53: no GID"
-wait_for "gid_of sroce54 $(ipv4_gid 192.0.2.42) >/dev/null" 10 || fail "sroce54: no GID"
-a=$(gid_of sroce53 "$(ipv4_gid 192.0.2.41)")
-b=$(gid_of sroce54 "$(ipv4_gid 192.0.2.42)")
+wire_hosts swh swi swst 192.0.2.41 192.0.2.42 sroce53 sroce54
+a=$g1
+b=$g2
 before53=$(wire_counters sroce53)
 before54=$(wire_counters sroce54)
 for kind in rc ud; do
