@@ -295,9 +295,6 @@ struct sroce_qp {
 	 * another QP's.  Taken before the MR and CQ locks the engines use.
 	 */
 	struct mutex engine_mutex;
-	/* under engine_mutex: this run is inline, nested in @engine_outer's */
-	bool engine_inline;
-	struct sroce_qp *engine_outer;
 	/* transmit flow control (sroce_qp_xmit) */
 	atomic_t tx_inflight;		/* packets the IP stack still holds */
 	unsigned long tx_waiting;	/* bit 0: an engine paused for room */
@@ -345,7 +342,7 @@ int sroce_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 struct sroce_qp *sroce_qp_get(struct sroce_dev *sdev, u32 qpn);
 void sroce_qp_put(struct sroce_qp *qp);
 void sroce_qp_schedule(struct sroce_qp *qp);
-void sroce_qp_run(struct sroce_qp *qp, struct sroce_qp *outer);
+void sroce_qp_run(struct sroce_qp *qp);
 void sroce_qp_error(struct sroce_qp *qp);
 int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		  struct sk_buff *skb);
