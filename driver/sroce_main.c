@@ -527,14 +527,12 @@ static int __init sroce_init(void)
 	}
 
 	/*
-	 * QP engines: per CPU (each QP keeps to one, sroce_qp_schedule());
-	 * high priority, as applications busy-poll their CQs on the same
-	 * CPUs and a completion must not wait for their time slice.  They
-	 * may sleep in MR copies and requester-side faults: the workqueue's
-	 * concurrency management runs another worker meanwhile.  Long
-	 * faults, prefetches and reclaim go to the unbound sroce_wq.
+	 * QP engines: unbound, high priority, as applications busy-poll their
+	 * CQs on the same CPUs and a completion must not wait for their time
+	 * slice; they may sleep in MR copies and requester-side faults.  Long
+	 * faults, prefetches and reclaim go to sroce_wq.
 	 */
-	sroce_engine_wq = alloc_workqueue("sroce_engine", WQ_HIGHPRI, 0);
+	sroce_engine_wq = alloc_workqueue("sroce_engine", WQ_UNBOUND | WQ_HIGHPRI, 0);
 	if (!sroce_engine_wq)
 		return -ENOMEM;
 	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND, 0);

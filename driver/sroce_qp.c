@@ -16,9 +16,8 @@
 
 /* Faults, prefetches, reclaim: work that may sleep for long. */
 struct workqueue_struct *sroce_wq;
-/* The QP engines (sroce_qp_work), per CPU: see sroce_qp_schedule(). */
+/* The QP engines (sroce_qp_work). */
 struct workqueue_struct *sroce_engine_wq;
-static atomic_t sroce_next_cpu = ATOMIC_INIT(0);
 
 static const char * const sroce_qp_state_name[] = {
 	[IB_QPS_RESET] = "RESET", [IB_QPS_INIT] = "INIT", [IB_QPS_RTR] = "RTR",
@@ -182,40 +181,15 @@ void sroce_qp_flush_cq_work(struct sroce_dev *sdev, struct sroce_cq *cq)
 			continue;
 		xa_unlock(&sdev->qp_xa);
 		flush_work(&qp->work);
-		/* and for an inline run */
-		mutex_lock(&qp->engine_mutex);
-		mutex_unlock(&qp->engine_mutex);
 		sroce_qp_put(qp);
 		xa_lock(&sdev->qp_xa);
 	}
 	xa_unlock(&sdev->qp_xa);
 }
 
-/*
- * A QP's engines always run on the same CPU, chosen round-robin at
- * creation.  Its packets then enter the IP stack from one CPU, in order:
- * on a veth (or any netdev that hands packets to the per-CPU backlog), a
- * work item that ran on one CPU and then another could see its packets
- * delivered out of order, and the peer treat them as lost (rx_bad_psn,
- * NAKs, retransmissions).  A CPU that went offline hands the work to
- * whatever CPU queues it.
- */
-static int sroce_qp_pick_cpu(void)
-{
-	unsigned int n = (unsigned int)atomic_inc_return(&sroce_next_cpu);
-	int cpu = cpumask_nth(n % num_online_cpus(), cpu_online_mask);
-
-	return cpu < nr_cpu_ids ? cpu : raw_smp_processor_id();
-}
-
 void sroce_qp_schedule(struct sroce_qp *qp)
 {
-	int cpu = READ_ONCE(qp->cpu);
-
-	if (likely(cpu_online(cpu)))
-		queue_work_on(cpu, sroce_engine_wq, &qp->work);
-	else
-		queue_work(sroce_engine_wq, &qp->work);
+	queue_work(sroce_engine_wq, &qp->work);
 }
 
 /*
@@ -443,29 +417,6 @@ static void sroce_qp_work(struct work_struct *work)
 	mutex_unlock(&qp->engine_mutex);
 }
 
-/*
- * Inline runs.  The engines normally run in qp->work, on the QP's CPU.  A
- * user QP's doorbell runs them at once in the post_send system call
- * instead, where waking a worker would put a context switch on the
- * latency path.  qp->engine_mutex keeps the runs of a QP exclusive: the
- * work waits for it, an inline run only tries it and schedules the work
- * when it is taken.  (Running the receiving QP's engines nested in the
- * sender's run, as rdma_rxe does, halved the loopback latency again but
- * broke ODP coherence tests with 1 MiB READs and SENDs into untouched
- * memory - transport retry errors - and was taken out until understood.)
- * Process context; may sleep.
- */
-void sroce_qp_run(struct sroce_qp *qp)
-{
-	might_sleep();
-	if (!mutex_trylock(&qp->engine_mutex)) {
-		sroce_qp_schedule(qp);
-		return;
-	}
-	sroce_qp_engines(qp);
-	mutex_unlock(&qp->engine_mutex);
-}
-
 /* ---- create / destroy ---------------------------------------------- */
 
 static int sroce_qp_check_cap(struct sroce_dev *sdev,
@@ -558,7 +509,6 @@ int sroce_create_qp(struct ib_qp *ibqp, struct ib_qp_init_attr *init,
 	skb_queue_head_init(&qp->rxq);
 	INIT_WORK(&qp->work, sroce_qp_work);
 	mutex_init(&qp->engine_mutex);
-	qp->cpu = sroce_qp_pick_cpu();
 	INIT_WORK(&qp->odp_fault.work, sroce_resp_odp_fault_work);
 	atomic_set(&qp->odp_fault.state, SROCE_ODP_FAULT_IDLE);
 	atomic_set(&qp->tx_inflight, 0);
@@ -650,7 +600,7 @@ static void sroce_qp_quiesce(struct sroce_qp *qp)
 	sroce_comp_stop(qp);
 	del_timer_sync(&qp->yield_timer);
 	cancel_work_sync(&qp->work);
-	/* an inline run (sroce_qp_run()) in progress ends */
+	/* a run of the engines in progress (requeued meanwhile) ends */
 	mutex_lock(&qp->engine_mutex);
 	mutex_unlock(&qp->engine_mutex);
 	sroce_resp_odp_fault_stop(qp);
@@ -751,7 +701,7 @@ static void sroce_qp_reset(struct sroce_qp *qp)
 	u32 i;
 
 	sroce_qp_quiesce(qp);
-	/* a doorbell may still run the engines: they find the QP in RESET */
+	/* work queued meanwhile runs after this, and finds the QP in RESET */
 	mutex_lock(&qp->engine_mutex);
 	for (i = 0; i <= qp->sq.mask; i++) {
 		if (qp->swqes[i].ah)
@@ -1027,16 +977,9 @@ int sroce_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 	unsigned long flags;
 	int err = 0;
 
-	/*
-	 * A user QP's library wrote the ring itself: this is its doorbell.
-	 * Send at once, in this system call, unless that could reorder the
-	 * QP's packets in the IP stack (see sroce_qp_schedule()).
-	 */
+	/* A user QP's library wrote the ring itself: this is its doorbell. */
 	if (qp->is_user) {
-		if (qp->path.dst_dev || raw_smp_processor_id() == qp->cpu)
-			sroce_qp_run(qp);
-		else
-			sroce_qp_schedule(qp);
+		sroce_qp_schedule(qp);
 		return 0;
 	}
 	if (READ_ONCE(qp->state) < IB_QPS_RTS) {

@@ -4,10 +4,9 @@
  * transport engines (requester, completer, responder).
  *
  * EXECUTION.  All protocol work of a QP runs in one work item, qp->work,
- * on sroce_engine_wq, always on the QP's CPU (sroce_qp_schedule()): it
- * drains the QP's receive queue of packets (requests to the responder,
- * responses to the completer), handles timers, then lets the requester
- * send.  A work item never runs on two CPUs at once, so the three engines
+ * on sroce_engine_wq (unbound, high priority): it drains the QP's
+ * receive queue of packets (requests to the responder, responses to the
+ * completer), handles timers, then lets the requester send.  A work item never runs on two CPUs at once, so the three engines
  * of a QP are serialised without a lock, and they may sleep (MR copies,
  * ODP faults).  Each engine owns its state struct (req, comp, resp
  * below) and only its own code writes it; the others call it through the
@@ -287,12 +286,11 @@ struct sroce_qp {
 
 	struct sk_buff_head rxq;
 	struct work_struct work;	/* the engines, on sroce_engine_wq */
-	int cpu;			/* ... always queued on this CPU */
 	/*
-	 * Held while the engines run, by the work or inline (sroce_qp_run()),
-	 * and by whoever rewrites engine state from outside (reset, a new SQ
-	 * PSN).  Inline runs only trylock it; nothing that holds it waits for
-	 * another QP's.  Taken before the MR and CQ locks the engines use.
+	 * Held while the engines run (the work), and by whoever rewrites
+	 * engine state from outside (reset, a new SQ PSN).  Nothing that
+	 * holds it waits for another QP's.  Taken before the MR and CQ locks
+	 * the engines use.
 	 */
 	struct mutex engine_mutex;
 	/* transmit flow control (sroce_qp_xmit) */
@@ -342,7 +340,6 @@ int sroce_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 struct sroce_qp *sroce_qp_get(struct sroce_dev *sdev, u32 qpn);
 void sroce_qp_put(struct sroce_qp *qp);
 void sroce_qp_schedule(struct sroce_qp *qp);
-void sroce_qp_run(struct sroce_qp *qp);
 void sroce_qp_error(struct sroce_qp *qp);
 int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		  struct sk_buff *skb);

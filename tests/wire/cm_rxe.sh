@@ -105,16 +105,13 @@ for srv in rxe sroce; do
 	cm_pair "udaddy, $tag" 7174 "$sns" \
 		udaddy -b $s -c 2 -C 50 -- \
 		"$cns" udaddy -s $s -c 2 -C 50
-	tools="ib_send_bw ib_write_bw"
-	# Known open issue: ib_send_bw -R with rxe as the client moves all
-	# the data, then the client fails at the end and the sroce server
-	# waits (Documentation/cm.md); not part of the suite until fixed.
-	[ $srv = sroce ] && tools=ib_write_bw
-	for tool in $tools; do
-		cm_pair "$tool -R, $tag" 18515 "$sns" \
-			$tool -R -d $sdev -n 200 -s 65536 -- \
-			"$cns" $tool -R -d $cdev -n 200 -s 65536 $s
-	done
+	# Known open issue: ib_send_bw -R between rxe and sroce moves all
+	# the data, then one side fails at the end and the other waits
+	# (Documentation/cm.md; seen with rxe as client on 6.1 and 6.12, and
+	# with rxe as server on 6.12): not part of the suite until fixed.
+	cm_pair "ib_write_bw -R, $tag" 18515 "$sns" \
+		ib_write_bw -R -d $sdev -n 200 -s 65536 -- \
+		"$cns" ib_write_bw -R -d $cdev -n 200 -s 65536 $s
 done
 
 for d in sroce75; do
