@@ -7,7 +7,7 @@
 #   cm_pair NAME PORT SNS SERVER-CMD... -- CNS CLIENT-CMD...
 #                          the server in the background (in namespace SNS,
 #                          "" for the initial one), then, once it listens
-#                          on PORT, the client; both bounded in time.  A
+#                          on PORT, the client (pair_run in pair.sh).  A
 #                          failure of either is a failed expectation and
 #                          shows both outputs.  Returns 0 on success.
 #   cm_qp_count DEV        QPs of DEV in "rdma resource show qp", kernel
@@ -25,41 +25,14 @@ cm_listening()
 		grep -q "state LISTEN .*src-addr [^ ]*:$1 "
 }
 
-cm_ns()	# NS: the command prefix that runs in namespace NS
-{
-	[ -n "$1" ] && echo "ip netns exec $1"
-}
-
 cm_pair()
 {
-	local name=$1 port=$2 sns=$3 srv=() cli=() cns log spid crc=0 src=0
-	local t0=$SECONDS
-	shift 3
-	while [ "$1" != -- ]; do srv+=("$1"); shift; done
-	shift
-	cns=$1
-	shift
-	cli=("$@")
-	log=$(mktemp)
-	$(cm_ns "$sns") timeout "$CM_TIMEOUT" "${srv[@]}" >"$log.s" 2>&1 &
-	spid=$!
-	wait_for "cm_listening $port" 30 || echo "# $name: server not listening yet"
-	$(cm_ns "$cns") timeout $((CM_TIMEOUT - 10)) "${cli[@]}" >"$log.c" 2>&1 || crc=$?
-	wait "$spid" || src=$?
-	if ((crc || src)); then
-		echo "FAIL: $name: server $src client $crc" >&2
-		echo "#   server: ${srv[*]}"
-		tail -n 15 "$log.s" | sed 's/^/#   server: /'
-		echo "#   client: ${cli[*]}"
-		tail -n 15 "$log.c" | sed 's/^/#   client: /'
-		common_failures=$((common_failures + 1))
-		rm -f "$log" "$log.s" "$log.c"
-		return 1
-	fi
-	echo "# $name: ok ($((SECONDS - t0)) s)"
+	local name=$1 port=$2
+
+	shift 2
+	PAIR_TIMEOUT=$CM_TIMEOUT pair_run "$name" "cm_listening $port" "$@" || return 1
 	cm_passed=$((cm_passed + 1))
-	grep -E 'BW|^ *[0-9]+ +[0-9]+ +[0-9.]+' "$log.c" | tail -n 2 | sed 's/^/#   /'
-	rm -f "$log" "$log.s" "$log.c"
+	grep -E 'BW|^ *[0-9]+ +[0-9]+ +[0-9.]+' "$PAIR_CLOG" | tail -n 2 | sed 's/^/#   /'
 	return 0
 }
 

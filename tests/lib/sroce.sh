@@ -13,6 +13,8 @@ SROCE_LINKS=()
 SROCE_NETDEVS=()
 SROCE_NETNS=()
 
+. "$SROCE_ROOT/tests/lib/pair.sh"
+
 sroce_cleanup()
 {
 	local l n
@@ -189,35 +191,17 @@ gid_index()
 }
 
 # run_pair NAME SERVER-CMD... -- CLIENT-ARGS...: a client/server tool pair
-# (pingpong, perftest): the server in the background, then the client with
-# the extra CLIENT-ARGS, both bounded in time; a failure of either counts
-# as a failed expectation (common.sh) and shows both outputs.
+# (pingpong, perftest) on TCP port 18515: the server, then the client with
+# the extra CLIENT-ARGS (pair_run: bounded in time, a failure of either is
+# a failed expectation and shows both outputs).
 run_pair()
 {
-	local name=$1 srv=() cli=() log rc
+	local name=$1 srv=()
 	shift
 	while [ "$1" != -- ]; do srv+=("$1"); shift; done
 	shift
-	cli=("$@")
-	log=$(mktemp)
-	timeout 120 "${srv[@]}" >"$log" 2>&1 &
-	local pid=$!
-	# the server listens on TCP 18515 once its resources exist
-	wait_for "ss -ltn 2>/dev/null | grep -q ':18515 '" 20 ||
-		echo "# $name: server not listening yet"
-	timeout 100 "${srv[@]}" "${cli[@]}" > "$log.c" 2>&1
-	rc=$?
-	wait $pid
-	local src=$?
-	if [ $rc != 0 ] || [ $src != 0 ]; then
-		echo "FAIL: $name: client $rc server $src" >&2
-		sed 's/^/#   server: /' "$log" | tail -15
-		sed 's/^/#   client: /' "$log.c" | tail -15
-		common_failures=$((common_failures + 1))
-	else
-		echo "# $name: ok"
-		tail -3 "$log.c" | sed 's/^/#   /'
-	fi
-	rm -f "$log" "$log.c"
+	PAIR_TIMEOUT=110 pair_run "$name" "ss -Hltn 'sport = :18515' | grep -q ." \
+		"" "${srv[@]}" -- "" "${srv[@]}" "$@" &&
+		tail -n 3 "$PAIR_CLOG" | sed 's/^/#   /'
 }
 

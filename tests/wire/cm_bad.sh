@@ -42,7 +42,7 @@ rejected()
 {
 	local name=$1 ns=$2 addr=$3 out rc t0=$SECONDS
 
-	out=$($(cm_ns "$ns") timeout 30 rping -c -a "$addr" -p 7999 -C 1 -d 2>&1)
+	out=$($(pair_ns "$ns") timeout 30 rping -c -a "$addr" -p 7999 -C 1 -d 2>&1)
 	rc=$?
 	if ((rc == 0 || rc == 124)) || ! echo "$out" | grep -q REJECTED; then
 		echo "FAIL: $name: exit status $rc" >&2
@@ -95,11 +95,11 @@ killed()
 	local name=$1 victim=$2 sns=$3 saddr=$4 cns=$5 spid cpid out rc d t0
 	shift 5
 	out=$(mktemp)
-	$(cm_ns "$sns") timeout 200 rping -s -a "$saddr" -p 7101 -C 1000000 -d \
+	$(pair_ns "$sns") timeout 200 rping -s -a "$saddr" -p 7101 -C 1000000 -d \
 		>"$out.s" 2>&1 &
 	spid=$!
 	wait_for "cm_listening 7101" 30 || echo "# $name: server not listening yet"
-	$(cm_ns "$cns") timeout 180 rping -c -a "$saddr" -p 7101 -C 1000000 -d \
+	$(pair_ns "$cns") timeout 180 rping -c -a "$saddr" -p 7101 -C 1000000 -d \
 		>"$out.c" 2>&1 &
 	cpid=$!
 	sleep 4

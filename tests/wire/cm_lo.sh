@@ -70,10 +70,6 @@ cm_pair "rdma_server / rdma_client" 7200 "" \
 	"" rdma_client -s $A -p 7200
 for tool in ib_send_bw ib_write_bw; do
 	for odp in "" --odp; do
-		# Known bug (Documentation/cm.md): since the transport went back
-		# to unbound engines (83f3f8a), ib_write_bw -R --odp on one
-		# device fails on 6.1 (client exit 1, server times out).
-		[ "$tool $odp" = "ib_write_bw --odp" ] && continue
 		cm_pair "$tool -R $odp" 18515 "" \
 			$tool -R -d sroce70 -n 200 -s 65536 $odp -- \
 			"" $tool -R -d sroce70 -n 200 -s 65536 $odp $A

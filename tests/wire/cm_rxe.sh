@@ -4,7 +4,8 @@
 # ways), ucmatose, udaddy, perftest -R (ODP too).  (2) Interoperability
 # with stock rdma_rxe: rxe0 in the initial namespace (rxe binds UDP 4791
 # there), sroce in namespace scr, over a veth pair; rping (validated),
-# ucmatose, udaddy and perftest -R with each side as server and as client.  The CM's MADs, and so the GSI QP's wire format
+# ucmatose, udaddy and perftest -R (send, write) with each side as server
+# and as client.  The CM's MADs, and so the GSI QP's wire format
 # (QP1, GSI Q_Key, P_Key, GRH handed to ib_mad), are exercised against an
 # independent implementation.  No QP may be left behind.
 # timeout: 900
@@ -105,13 +106,11 @@ for srv in rxe sroce; do
 	cm_pair "udaddy, $tag" 7174 "$sns" \
 		udaddy -b $s -c 2 -C 50 -- \
 		"$cns" udaddy -s $s -c 2 -C 50
-	# Known open issue: ib_send_bw -R between rxe and sroce moves all
-	# the data, then one side fails at the end and the other waits
-	# (Documentation/cm.md; seen with rxe as client on 6.1 and 6.12, and
-	# with rxe as server on 6.12): not part of the suite until fixed.
-	cm_pair "ib_write_bw -R, $tag" 18515 "$sns" \
-		ib_write_bw -R -d $sdev -n 200 -s 65536 -- \
-		"$cns" ib_write_bw -R -d $cdev -n 200 -s 65536 $s
+	for tool in ib_send_bw ib_write_bw; do
+		cm_pair "$tool -R, $tag" 18515 "$sns" \
+			$tool -R -d $sdev -n 200 -s 65536 -- \
+			"$cns" $tool -R -d $cdev -n 200 -s 65536 $s
+	done
 done
 
 for d in sroce75; do

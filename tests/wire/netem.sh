@@ -56,24 +56,12 @@ netem()
 # perf TOOL GID-A GID-B ARGS...: server on sroce71, client on sroce72
 perf()
 {
-	local tool=$1 ga=$2 gb=$3 log=$TMPDIR/perf spid crc=0 src=0 t0=$SECONDS
+	local tool=$1 ga=$2 gb=$3
 	shift 3
 
-	ip netns exec swk timeout 100 "$tool" -d sroce71 -x "$ga" -F "$@" \
-		>"$log.s" 2>&1 &
-	spid=$!
-	wait_for "tcp_listening 18515 swk" 30 || echo "# $tool: server not listening" >&2
-	ip netns exec swl timeout 90 "$tool" -d sroce72 -x "$gb" -F "$@" 192.0.2.71 \
-		>"$log.c" 2>&1 || crc=$?
-	wait "$spid" || src=$?
-	if ((crc || src)); then
-		echo "FAIL: $tool $*: server $src client $crc" >&2
-		sed 's/^/#   server: /' "$log.s" | tail -n 20
-		sed 's/^/#   client: /' "$log.c" | tail -n 20
-		common_failures=$((common_failures + 1))
-	else
-		echo "# $tool $*: ok ($((SECONDS - t0))s)"
-	fi
+	PAIR_TIMEOUT=90 pair_run "$tool $*" "tcp_listening 18515 swk" \
+		swk "$tool" -d sroce71 -x "$ga" -F "$@" -- \
+		swl "$tool" -d sroce72 -x "$gb" -F "$@" 192.0.2.71
 }
 
 # delta DEV BEFORE NAME: how much counter NAME of DEV grew since BEFORE

@@ -70,31 +70,17 @@ deltas()
 perf()
 {
 	local tool=$1 sdev=$2 sgid=$3 sns=$4 cdev=$5 cgid=$6 cns=$7 addr=$8
-	local log=$TMPDIR/perf srv=() cli=() spid crc=0 src=0 t0=$SECONDS
 	local c0 r0
 	shift 8
 
 	c0=$(wire_counters sroce61)
 	r0=$(wire_counters rxe0)
-
-	[ -n "$sns" ] && srv=(ip netns exec "$sns")
-	[ -n "$cns" ] && cli=(ip netns exec "$cns")
-	"${srv[@]}" timeout 80 "$tool" -d "$sdev" -x "$sgid" -F "$@" \
-		>"$log.s" 2>&1 &
-	spid=$!
-	wait_for "tcp_listening 18515 '$sns'" 30 || echo "# $tool: server not listening" >&2
-	"${cli[@]}" timeout 70 "$tool" -d "$cdev" -x "$cgid" -F "$@" "$addr" \
-		>"$log.c" 2>&1 || crc=$?
-	wait "$spid" || src=$?
-	if ((crc || src)); then
-		echo "FAIL: $tool $* server $sdev, client $cdev: server $src client $crc" >&2
-		sed 's/^/#   server: /' "$log.s" | tail -n 20
-		sed 's/^/#   client: /' "$log.c" | tail -n 20
-		common_failures=$((common_failures + 1))
-	else
-		echo "# $tool $* server $sdev, client $cdev: ok ($((SECONDS - t0))s)" \
-			"$(grep -E '^ *[0-9]+ +[0-9]+ ' "$log.c" | tail -n 1 | tr -s ' \t' ' ')"
-	fi
+	PAIR_TIMEOUT=75 pair_run "$tool $* server $sdev, client $cdev" \
+		"tcp_listening 18515 '$sns'" \
+		"$sns" "$tool" -d "$sdev" -x "$sgid" -F "$@" -- \
+		"$cns" "$tool" -d "$cdev" -x "$cgid" -F "$@" "$addr" &&
+		echo "#   $(grep -E '^ *[0-9]+ +[0-9]+ ' "$PAIR_CLOG" | tail -n 1 |
+			tr -s ' \t' ' ')"
 	echo "#   sroce61:$(deltas sroce61 "$c0"); rxe0:$(deltas rxe0 "$r0")"
 }
 
