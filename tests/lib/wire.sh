@@ -16,6 +16,13 @@
 #                              IPv6)? prints the number of sockets
 #   tcp_listening PORT [NETNS] is a TCP socket listening on PORT in NETNS?
 #                              (for servers started in the background)
+#   wire_neigh NS1 IF1 ADDR1 NS2 IF2 ADDR2
+#                              permanent neighbour entries both ways between
+#                              IF1 (ADDR1, in NS1; "" is the initial
+#                              namespace) and IF2: ib_core resolves an IPv4
+#                              GID's MAC at RTR, and rdma_cm an address, with
+#                              timeouts that ARP on a loaded TCG guest or
+#                              through a lossy netem qdisc can miss
 #   wire_hosts NS1 NS2 IF ADDR1 ADDR2 DEV1 DEV2
 #                              two "hosts": namespaces NS1 and NS2 joined by
 #                              a veth pair (IF0 in NS1, IF1 in NS2) with
@@ -99,6 +106,26 @@ tcp_listening()
 	"${run[@]}" ss -Hltn "sport = :$port" | grep -q .
 }
 
+wire_mac()	# NS IF: the MAC address of IF in namespace NS ("": initial)
+{
+	local run=()
+
+	[ -n "$1" ] && run=(ip netns exec "$1")
+	"${run[@]}" cat "/sys/class/net/$2/address"
+}
+
+wire_neigh()
+{
+	local ns1=$1 if1=$2 a1=$3 ns2=$4 if2=$5 a2=$6 r1=() r2=()
+
+	[ -n "$ns1" ] && r1=(-n "$ns1")
+	[ -n "$ns2" ] && r2=(-n "$ns2")
+	ip "${r1[@]}" neigh replace "$a2" lladdr "$(wire_mac "$ns2" "$if2")" \
+		dev "$if1" nud permanent &&
+	ip "${r2[@]}" neigh replace "$a1" lladdr "$(wire_mac "$ns1" "$if1")" \
+		dev "$if2" nud permanent
+}
+
 wire_hosts()
 {
 	local ns1=$1 ns2=$2 if=$3 a1=$4 a2=$5 d1=$6 d2=$7 ns
@@ -113,6 +140,7 @@ wire_hosts()
 	assert_ok ip -n "$ns2" addr add "$a2/24" dev "${if}1"
 	assert_ok ip -n "$ns1" link set "${if}0" up
 	assert_ok ip -n "$ns2" link set "${if}1" up
+	assert_ok wire_neigh "$ns1" "${if}0" "$a1" "$ns2" "${if}1" "$a2"
 	assert_ok sroce_link_add "$d1" "${if}0" "$ns1"
 	assert_ok sroce_link_add "$d2" "${if}1" "$ns2"
 	wait_for "gid_index $d1 $(ipv4_gid "$a1") >/dev/null" 10 || fail "$d1: no IPv4 GID"

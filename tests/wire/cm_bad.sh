@@ -30,6 +30,7 @@ assert_ok ip addr add 198.51.100.61/24 dev scw0
 assert_ok ip -n scd addr add 198.51.100.62/24 dev scw1
 assert_ok ip link set scw0 up
 assert_ok ip -n scd link set scw1 up
+assert_ok wire_neigh "" scw0 198.51.100.61 scd scw1 198.51.100.62
 assert_ok sroce_link_add sroce77 scw0
 assert_ok sroce_link_add sroce78 scw1 scd
 wait_for "gid_index sroce76 $(ipv4_gid 192.0.2.1) >/dev/null" 10 || fail "sroce76: no GID"

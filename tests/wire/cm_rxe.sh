@@ -12,6 +12,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sroce.sh"
 . "$(dirname "$0")/../lib/cm.sh"
+. "$(dirname "$0")/../lib/wire.sh"
 
 require_cmd rping ucmatose udaddy ib_send_bw ib_write_bw
 rxe_cleanup()
@@ -38,6 +39,7 @@ assert_ok ip addr add 192.0.2.51/24 dev scv0
 assert_ok ip -n scb addr add 192.0.2.52/24 dev scv1
 assert_ok ip link set scv0 up
 assert_ok ip -n scb link set scv1 up
+assert_ok wire_neigh "" scv0 192.0.2.51 scb scv1 192.0.2.52
 assert_ok sroce_link_add sroce73 scv0
 assert_ok sroce_link_add sroce74 scv1 scb
 wait_for "gid_index sroce73 $(ipv4_gid 192.0.2.51) >/dev/null" 10 || fail "sroce73: no GID"
@@ -85,12 +87,9 @@ assert_ok sroce_link_add sroce75 scx1 scr
 wait_for "gid_index rxe0 $(ipv4_gid 198.51.100.41) >/dev/null" 10 || fail "rxe0: no GID"
 wait_for "gid_index sroce75 $(ipv4_gid 198.51.100.42) >/dev/null" 10 || fail "sroce75: no GID"
 
-# Both directions.  Neighbour entries first: rdma_cm gives address
-# resolution 2 s, and ARP on a loaded TCG guest may take longer.
-assert_ok ip neigh replace 198.51.100.42 lladdr "$(ip -n scr -br link show scx1 |
-	awk '{ print $3 }')" dev scx0
-assert_ok ip -n scr neigh replace 198.51.100.41 lladdr "$(ip -br link show scx0 |
-	awk '{ print $3 }')" dev scx1
+# Both directions.  Neighbour entries first (wire_neigh): rdma_cm gives
+# address resolution 2 s, and ARP on a loaded TCG guest may take longer.
+assert_ok wire_neigh "" scx0 198.51.100.41 scr scx1 198.51.100.42
 for srv in rxe sroce; do
 	if [ $srv = rxe ]; then
 		s=198.51.100.41 sns="" cns=scr sdev=rxe0 cdev=sroce75 tag="server rxe, client sroce"

@@ -66,6 +66,7 @@ assert_ok ip link set sweth0 up
 assert_ok ip -n swc addr add 192.0.2.22/24 dev sweth1
 assert_ok ll_prepare sweth1 swc
 assert_ok ip -n swc link set sweth1 up
+assert_ok wire_neigh "" sweth0 192.0.2.21 swc sweth1 192.0.2.22
 assert_ok rdma link add rxe0 type rxe netdev sweth0
 assert_ok sroce_link_add sroce43 sweth1 swc
 [ "$(udp_port_bound swc)" = 2 ] || fail "port 4791 not bound in swc"

@@ -41,6 +41,7 @@ assert_ok ip link set swpf0 up
 assert_ok ip -n swj addr add 192.0.2.62/24 dev swpf1
 assert_ok ll_prepare swpf1 swj
 assert_ok ip -n swj link set swpf1 up
+assert_ok wire_neigh "" swpf0 192.0.2.61 swj swpf1 192.0.2.62
 assert_ok rdma link add rxe0 type rxe netdev swpf0
 assert_ok sroce_link_add sroce61 swpf1 swj
 

@@ -34,6 +34,7 @@ assert_ok ip link set swpp0 up
 assert_ok ip -n swg addr add 192.0.2.32/24 dev swpp1
 assert_ok ll_prepare swpp1 swg
 assert_ok ip -n swg link set swpp1 up
+assert_ok wire_neigh "" swpp0 192.0.2.31 swg swpp1 192.0.2.32
 assert_ok rdma link add rxe0 type rxe netdev swpp0
 assert_ok sroce_link_add sroce51 swpp1 swg
 
