@@ -50,6 +50,14 @@ static void sroce_req_do_rewind(struct sroce_qp *qp)
 	u32 i;
 
 	req->need_rewind = false;
+	/*
+	 * Nothing to go back to when psn was not sent since the last rewind:
+	 * a late sequence-error NAK from before it (reordered on the wire)
+	 * can name a PSN past what was sent again so far, and "resending"
+	 * from there would start a WQE beyond its last packet.
+	 */
+	if (sroce_psn_diff(psn, req->psn) >= 0)
+		return;
 	req->rd_atom = 0;
 	for (i = qp->sq.consumer; i != req->next; i++) {
 		swqe = &qp->swqes[i & qp->sq.mask];
