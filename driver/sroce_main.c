@@ -531,8 +531,14 @@ static int __init sroce_init(void)
 	 * CQs on the same CPUs and a completion must not wait for their time
 	 * slice; they may sleep in MR copies and requester-side faults.  Long
 	 * faults, prefetches and reclaim go to sroce_wq.
+	 * WQ_MEM_RECLAIM: kernel storage ULPs (nvme-rdma, iSER, NFS/RDMA) run
+	 * writeback through the engines, and tear queues down from their own
+	 * WQ_MEM_RECLAIM workqueues (nvme-delete-wq, ...) where moving a QP to
+	 * the error state or destroying it flushes the QP's work: the engines
+	 * need a rescuer so that I/O issued under memory pressure completes.
 	 */
-	sroce_engine_wq = alloc_workqueue("sroce_engine", WQ_UNBOUND | WQ_HIGHPRI, 0);
+	sroce_engine_wq = alloc_workqueue("sroce_engine",
+					  WQ_UNBOUND | WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
 	if (!sroce_engine_wq)
 		return -ENOMEM;
 	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND, 0);
