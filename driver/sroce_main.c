@@ -429,7 +429,14 @@ static int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 
 	sdev->ibdev.node_type = RDMA_NODE_IB_CA;
 	sdev->ibdev.phys_port_cnt = 1;
-	sdev->ibdev.num_comp_vectors = 1;
+	/*
+	 * Completion vectors have no interrupt behind them: a CQ's handler
+	 * runs where its completion is produced, whatever the vector.  One
+	 * per CPU, as rdma_rxe and siw, since ULPs size their parallelism by
+	 * it (6.1's nvme-rdma creates no more I/O queues than vectors,
+	 * ib_cq_pool one CQ per vector and CPU).
+	 */
+	sdev->ibdev.num_comp_vectors = num_possible_cpus();
 	/*
 	 * ib_core enables the uverbs write commands of the ops a driver has,
 	 * except the data-path ones.  Arming a CQ is a command, and so is
