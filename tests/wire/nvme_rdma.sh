@@ -10,7 +10,9 @@
 # once, is read back and compared with its source and with the backing
 # file: 4 KiB writes travel as in-capsule data, larger ones in
 # FRMR-registered buffers the target reads (rdma_rw, RDMA READ), reads come
-# back as RDMA WRITEs into registered buffers, responses as SEND_WITH_INV.
+# back as RDMA WRITEs into registered buffers, responses as SEND_WITH_INV
+# (with ftrace, the driver's REG_MR and remote invalidations are counted
+# and must both have happened).
 # Then the controller is deleted, the target torn down and every nvme
 # module unloaded: no QP, MR, CQ or cm_id of the ULPs may be left.  Last,
 # the sroce link is deleted under a live controller: nvme-rdma must delete
@@ -29,10 +31,12 @@ DEV=sroce80
 ADDR=192.0.2.1
 NQN=nqn.2014-08.org.example:sroce-nvme-test
 CFS=/sys/kernel/config/nvmet
-WORK=$(mktemp -d /tmp/nvme_rdma.XXXXXX)
+WORK=$(mktemp -d)
 BACKING=$WORK/backing.img
 SIZE_MB=32
 ctrl=
+tracing=0
+TR=/sys/kernel/tracing
 
 # Unwind whatever was set up, in reverse order; every step may fail.
 nvme_teardown()
@@ -57,6 +61,11 @@ nvme_exit()
 {
 	local rc=$?
 
+	if ((tracing)); then
+		echo 0 > "$TR/tracing_on"
+		echo nop > "$TR/current_tracer"
+		echo > "$TR/set_ftrace_filter"
+	fi
 	nvme_teardown
 	rm -rf "$WORK"
 	(exit "$rc")
@@ -188,6 +197,29 @@ dd_check()
 	echo "#   $name: $bytes bytes written and read in $((SECONDS - t)) s"
 }
 
+# Which fast-registration paths the data phase takes, if ftrace is there:
+# sroce_frmr_register (REG_MR) and sroce_frmr_invalidate, called from the
+# requester (LOCAL_INV) or the responder (SEND_WITH_INV).
+frmr_trace()	# start | stop
+{
+	[ -w "$TR/set_ftrace_filter" ] || return 1
+	if [ "$1" = start ]; then
+		echo 0 > "$TR/tracing_on"
+		echo > "$TR/trace"
+		echo 8192 > "$TR/buffer_size_kb"
+		echo 'sroce_frmr_register sroce_frmr_invalidate' > "$TR/set_ftrace_filter" ||
+			return 1
+		echo function > "$TR/current_tracer"
+		echo 1 > "$TR/tracing_on"
+	else
+		echo 0 > "$TR/tracing_on"
+		grep -v '^#' "$TR/trace" > "$WORK/frmr.trace"
+		echo nop > "$TR/current_tracer"
+		echo > "$TR/set_ftrace_filter"
+	fi
+}
+frmr_trace start && tracing=1
+
 echo "# $blk: logical block size $(cat /sys/block/${blk#/dev/}/queue/logical_block_size)," \
 	"max I/O $(cat /sys/block/${blk#/dev/}/queue/max_sectors_kb) KiB"
 t0=$SECONDS
@@ -199,10 +231,10 @@ cm_ok "dd 1 MiB x 2" dd_check d 1048576 2 4
 # Four at once, each on its own MiB range, with different block sizes.
 par_check()
 {
-	local pids=() rc=0 i bs=(4096 65536 524288 16384)
+	local pids=() rc=0 i bs=(4096 65536 262144 16384)
 
 	for i in 0 1 2 3; do
-		dd_check "p$i" "${bs[i]}" $((524288 / bs[i])) $((12 + i)) &
+		dd_check "p$i" "${bs[i]}" $((262144 / bs[i])) $((12 + i)) &
 		pids+=($!)
 	done
 	for i in 0 1 2 3; do
@@ -210,8 +242,18 @@ par_check()
 	done
 	return $rc
 }
-cm_ok "4 concurrent writers/readers, 512 KiB each" par_check
+cm_ok "4 concurrent writers/readers, 256 KiB each" par_check
 echo "# data: $((SECONDS - t0)) s"
+if ((tracing)) && frmr_trace stop && tracing=0; then
+	reg=$(grep -c 'sroce_frmr_register <-' "$WORK/frmr.trace")
+	linv=$(grep 'sroce_frmr_invalidate <-' "$WORK/frmr.trace" | grep -c '<-sroce_req')
+	rinv=$(grep 'sroce_frmr_invalidate <-' "$WORK/frmr.trace" | grep -c '<-sroce_resp')
+	echo "# fast registration: REG_MR $reg, LOCAL_INV $linv, SEND_WITH_INV $rinv"
+	cm_eq "REG_MRs posted by nvme-rdma" "$((reg > 0))" 1
+	cm_eq "rkeys invalidated by nvmet-rdma's SEND_WITH_INV" "$((rinv > 0))" 1
+else
+	echo "# ftrace not available: fast-registration paths not counted"
+fi
 # nvme-rdma checks the rkey of every remote invalidation and starts error
 # recovery (reconnect) on a bad one, on a failed work request or an I/O
 # timeout: none of that may have happened.
@@ -242,7 +284,7 @@ for m in nvmet nvmet-rdma nvme-fabrics nvme-rdma; do
 done
 target_setup
 host_connect
-cm_ok "dd 64 KiB x 8 before the link goes" dd_check f 65536 8 20
+cm_ok "dd 64 KiB x 4 before the link goes" dd_check f 65536 4 20
 t0=$SECONDS
 cm_ok "rdma link delete $DEV under a live controller" timeout 60 rdma link delete $DEV
 echo "# link delete: $((SECONDS - t0)) s"
