@@ -429,7 +429,14 @@ static int sroce_newlink(const char *ibdev_name, struct net_device *ndev)
 
 	sdev->ibdev.node_type = RDMA_NODE_IB_CA;
 	sdev->ibdev.phys_port_cnt = 1;
-	sdev->ibdev.num_comp_vectors = 1;
+	/*
+	 * Completion vectors have no interrupt behind them: a CQ's handler
+	 * runs where its completion is produced, whatever the vector.  One
+	 * per CPU, as rdma_rxe and siw, since ULPs size their parallelism by
+	 * it (6.1's nvme-rdma creates no more I/O queues than vectors,
+	 * ib_cq_pool one CQ per vector and CPU).
+	 */
+	sdev->ibdev.num_comp_vectors = num_possible_cpus();
 	/*
 	 * ib_core enables the uverbs write commands of the ops a driver has,
 	 * except the data-path ones.  Arming a CQ is a command, and so is
@@ -531,8 +538,14 @@ static int __init sroce_init(void)
 	 * CQs on the same CPUs and a completion must not wait for their time
 	 * slice; they may sleep in MR copies and requester-side faults.  Long
 	 * faults, prefetches and reclaim go to sroce_wq.
+	 * WQ_MEM_RECLAIM: kernel storage ULPs (nvme-rdma, iSER, NFS/RDMA) run
+	 * writeback through the engines, and tear queues down from their own
+	 * WQ_MEM_RECLAIM workqueues (nvme-delete-wq, ...) where moving a QP to
+	 * the error state or destroying it flushes the QP's work: the engines
+	 * need a rescuer so that I/O issued under memory pressure completes.
 	 */
-	sroce_engine_wq = alloc_workqueue("sroce_engine", WQ_UNBOUND | WQ_HIGHPRI, 0);
+	sroce_engine_wq = alloc_workqueue("sroce_engine",
+					  WQ_UNBOUND | WQ_HIGHPRI | WQ_MEM_RECLAIM, 0);
 	if (!sroce_engine_wq)
 		return -ENOMEM;
 	sroce_wq = alloc_workqueue("sroce", WQ_UNBOUND, 0);
