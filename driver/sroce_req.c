@@ -236,7 +236,13 @@ static int sroce_req_send_ud(struct sroce_qp *qp, struct sroce_swqe *swqe)
 	if (pad)
 		memset(skb->data + hdr + swqe->length, 0, pad);
 	qp->req.psn = sroce_psn_add(qp->req.psn, 1);
-	return sroce_qp_xmit(qp, &swqe->ah->path, skb);
+	/*
+	 * A datagram the network did not take (no route, link down, full
+	 * queue: counted as tx_errors) is lost as on a wire; the send
+	 * completes, and a MAD's sender retries on its own timeout.
+	 */
+	sroce_qp_xmit(qp, &swqe->ah->path, skb);
+	return 0;
 }
 
 /* The RC opcode of the packet at @off of a @len byte message. */
@@ -381,9 +387,15 @@ static int sroce_req_send_rc(struct sroce_qp *qp, struct sroce_swqe *swqe)
 			req->rd_atom++;
 	}
 
-	err = sroce_qp_xmit(qp, &qp->path, skb);
+	/*
+	 * A packet the network did not take (no route while the link is
+	 * down, a full queue: counted as tx_errors) is a lost packet, as
+	 * on a NIC's wire: the retransmission timer resends it, and a link
+	 * that stays down ends in IB_WC_RETRY_EXC_ERR, not in a local error.
+	 */
+	sroce_qp_xmit(qp, &qp->path, skb);
 	sroce_comp_sent(qp);
-	return err == -ENOBUFS ? 0 : err;
+	return 0;
 }
 
 static bool sroce_wqe_is_local(const struct sroce_send_wqe *wqe)
