@@ -7,6 +7,9 @@
 # unregistered class is answered by ib_mad over QP1.  The device keeps
 # working.  (3) kill -9 of one rping side in the middle of traffic ends
 # the other side promptly with a CM event, and no QP is left behind.
+# (4) The link going down mid-traffic ends the side waiting for an
+# answer with retries exhausted; nothing is left, and the link works
+# again once up.
 # timeout: 600
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sroce.sh"
@@ -150,4 +153,65 @@ killed "kill -9 of the client, across the veth pair" client "" 198.51.100.61 scd
 	sroce77 sroce78
 killed "kill -9 of the server, across the veth pair" server "" 198.51.100.61 scd \
 	sroce77 sroce78
+
+# ---- (4) link down --------------------------------------------------------
+# rping across the veth pair (server in scd); after 4 s scd's end of the
+# link goes down.  A side with a request outstanding gets no answer: its
+# QP runs out of retries (IBV_WC_RETRY_EXC_ERR, as on a NIC whose link is
+# down - not a local error) and rping ends, within 60 s.  Its DREQ is lost
+# with the link, and the other side, with nothing outstanding, waits (an
+# RC QP has no keepalive: so it is with any RoCE device); it is killed
+# once the link is back.  No user QP may be left, and a new connection
+# must work.
+linkdown_wait()	# NAME PID...: one of PIDs ends within 60 s; sets ended
+{
+	local name=$1 t0=$SECONDS p rc
+	shift
+
+	ended=
+	while ((SECONDS - t0 < 60)); do
+		for p in "$@"; do
+			kill -0 "$p" 2>/dev/null || { ended=$p; break 2; }
+		done
+		sleep 0.2
+	done
+	if [ -z "$ended" ]; then
+		echo "FAIL: $name: still running after 60 s" >&2
+		common_failures=$((common_failures + 1))
+		return 1
+	fi
+	wait "$ended"
+	rc=$?
+	echo "# $name: $([ "$ended" = "$spid" ] && echo server || echo client)" \
+		"ended after $((SECONDS - t0)) s (status $rc):" \
+		"$(grep -h -m1 -E 'DISCONNECT|error|failed|status' \
+			"$([ "$ended" = "$spid" ] && echo "$out.s" || echo "$out.c")")"
+	cm_passed=$((cm_passed + 1))
+}
+
+out=$(mktemp)
+ip netns exec scd timeout 300 rping -s -a 198.51.100.62 -p 7102 -C 1000000 -d \
+	>"$out.s" 2>&1 &
+spid=$!
+wait_for "cm_listening 7102" 30 || echo "# link down: server not listening yet"
+timeout 280 rping -c -a 198.51.100.62 -p 7102 -C 1000000 -d >"$out.c" 2>&1 &
+cpid=$!
+sleep 4
+assert_ok ip -n scd link set scw1 down
+linkdown_wait "link down" "$spid" "$cpid" &&
+	cm_eq "link down: ends with retries exhausted" \
+		"$(cat "$out.s" "$out.c" | grep -c 'completion failed status 12')" 1
+assert_ok ip -n scd link set scw1 up
+kill $(pgrep -P "$spid") $(pgrep -P "$cpid") 2>/dev/null
+wait "$spid" "$cpid" 2>/dev/null
+rm -f "$out" "$out.s" "$out.c"
+for d in sroce77 sroce78; do
+	wait_for "[ \$(cm_qp_count $d) = 0 ]" 30
+	cm_eq "link down: user QPs left on $d" "$(cm_qp_count $d)" 0
+done
+wait_for "gid_index sroce78 $(ipv4_gid 198.51.100.62) >/dev/null" 20 ||
+	echo "# sroce78: no GID again yet"
+cm_pair "rping after the link came back" 7103 scd \
+	rping -s -a 198.51.100.62 -p 7103 -C 50 -V -- \
+	"" rping -c -a 198.51.100.62 -p 7103 -C 50 -V
 cm_summary
