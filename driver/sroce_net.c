@@ -219,7 +219,7 @@ static bool sroce_rx_check(struct sk_buff *skb, enum sroce_stat *why)
  * UDP header; the caller holds a registration reference on @sdev.
  */
 static void sroce_deliver(struct sroce_dev *sdev, struct sk_buff *skb,
-			  bool loopback)
+			  bool loopback, struct sroce_qp **run)
 {
 	struct sroce_pkt_info *pi = sroce_pkt(skb);
 	__be16 sport = udp_hdr(skb)->source;
@@ -265,7 +265,7 @@ static void sroce_deliver(struct sroce_dev *sdev, struct sk_buff *skb,
 
 	sroce_stat_inc(sdev, SROCE_STAT_RX_PACKETS);
 	sroce_stat_add(sdev, SROCE_STAT_RX_BYTES, len);
-	sroce_rcv(sdev, skb);
+	sroce_rcv(sdev, skb, run);
 }
 
 /* encap_rcv of the RoCEv2 sockets; softirq, RCU read side. */
@@ -287,7 +287,7 @@ static int sroce_udp_encap_rcv(struct sock *sk, struct sk_buff *skb)
 		ib_device_put(&sdev->ibdev);
 		goto drop;
 	}
-	sroce_deliver(sdev, skb, false);
+	sroce_deliver(sdev, skb, false, NULL);
 	ib_device_put(&sdev->ibdev);
 	return 0;
 
@@ -706,7 +706,7 @@ static int sroce_xmit6(const struct sroce_path *path, struct net_device *ndev,
  * wire without its ICRC, delivered as if received.
  */
 static int sroce_loopback(struct sroce_dev *sdev, const struct sroce_path *path,
-			  struct sk_buff *skb, __be16 sport)
+			  struct sk_buff *skb, __be16 sport, struct sroce_qp **run)
 {
 	unsigned int len = skb->len;
 
@@ -724,14 +724,14 @@ static int sroce_loopback(struct sroce_dev *sdev, const struct sroce_path *path,
 	sroce_stat_add(sdev, SROCE_STAT_TX_BYTES, len);
 
 	local_bh_disable();
-	sroce_deliver(sdev, skb, true);
+	sroce_deliver(sdev, skb, true, run);
 	local_bh_enable();
 	ib_device_put(&sdev->ibdev);
 	return 0;
 }
 
 int sroce_pkt_xmit(struct sroce_dev *sdev, const struct sroce_path *path,
-		   struct sk_buff *skb)
+		   struct sk_buff *skb, struct sroce_qp **run)
 {
 	unsigned int len = skb->len;
 	struct net_device *ndev;
@@ -740,7 +740,7 @@ int sroce_pkt_xmit(struct sroce_dev *sdev, const struct sroce_path *path,
 
 	sport = sroce_sport(path, skb);
 	if (path->dst_dev && READ_ONCE(sroce_fast_loopback))
-		return sroce_loopback(sdev, path, skb, sport);
+		return sroce_loopback(sdev, path, skb, sport, run);
 
 	skb_put(skb, SROCE_ICRC_SIZE);
 	rcu_read_lock();

@@ -25,6 +25,7 @@
 #include <rdma/ib_verbs.h>
 
 struct sroce_dev;
+struct sroce_qp;
 
 #define SROCE_UDP_PORT		4791
 #define SROCE_ICRC_SIZE		4
@@ -142,10 +143,13 @@ struct sk_buff *sroce_pkt_alloc(struct sroce_dev *sdev,
  *
  * On the loopback fast path sroce_rcv() runs synchronously, inside this
  * call, with bottom halves disabled: the caller must not hold any lock
- * sroce_rcv() may take.  Does not sleep.
+ * sroce_rcv() may take.  Does not sleep.  With @run set, the QP the fast
+ * path queued the packet on is not scheduled but returned in *@run with
+ * a reference, for the caller to run (or schedule) and put; *@run stays
+ * NULL otherwise.
  */
 int sroce_pkt_xmit(struct sroce_dev *sdev, const struct sroce_path *path,
-		   struct sk_buff *skb);
+		   struct sk_buff *skb, struct sroce_qp **run);
 
 /*
  * Receive entry of the transport (sroce_recv.c), for a packet that
@@ -154,9 +158,11 @@ int sroce_pkt_xmit(struct sroce_dev *sdev, const struct sroce_path *path,
  * reference on @sdev (ib_device_try_get) for the duration of the call.
  * An skb it queues on a QP is covered by that QP's lifetime: QPs are
  * destroyed, and their queues purged, before the device goes away.  It
- * must not send packets itself.
+ * must not send packets itself.  @run: see sroce_pkt_xmit(); NULL when
+ * the packet came from the network.
  */
-void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb);
+void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb,
+	       struct sroce_qp **run);
 
 /* Wire internals (sroce_icrc.c): linear skbs with IP, UDP, BTH, ICRC. */
 void sroce_icrc_set(struct sk_buff *skb);

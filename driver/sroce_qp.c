@@ -181,6 +181,9 @@ void sroce_qp_flush_cq_work(struct sroce_dev *sdev, struct sroce_cq *cq)
 			continue;
 		xa_unlock(&sdev->qp_xa);
 		flush_work(&qp->work);
+		/* and for an inline run */
+		mutex_lock(&qp->engine_mutex);
+		mutex_unlock(&qp->engine_mutex);
 		sroce_qp_put(qp);
 		xa_lock(&sdev->qp_xa);
 	}
@@ -226,6 +229,9 @@ static void sroce_qp_skb_done(struct sk_buff *skb)
 int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		  struct sk_buff *skb)
 {
+	struct sroce_qp *peer = NULL;
+	int err;
+
 	qp->tx_burst++;
 	/* A QP being destroyed sends its last packets uncharged. */
 	if (refcount_inc_not_zero(&qp->ref)) {
@@ -234,7 +240,29 @@ int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		skb_shinfo(skb)->destructor_arg = qp;
 		skb->destructor = sroce_qp_skb_done;
 	}
-	return sroce_pkt_xmit(qp->sdev, path, skb);
+	err = sroce_pkt_xmit(qp->sdev, path, skb,
+			     qp->engine_inline ? &peer : NULL);
+	/*
+	 * Nest the peer's run only when the QP waits for this one message
+	 * (the latency pattern): with more WRs outstanding, the peer's own
+	 * work answers on its CPU while this one goes on sending.
+	 */
+	if (peer && !qp->engine_outer &&
+	    smp_load_acquire(&qp->sq.hdr->producer) - qp->sq.consumer > 1) {
+		sroce_qp_schedule(peer);
+		sroce_qp_put(peer);
+		peer = NULL;
+	}
+	/* a QP of this host got the packet (inline runs only) */
+	if (peer) {
+		if (!qp->engine_outer)
+			sroce_qp_run(peer, qp);		/* let it answer now */
+		else if (peer != qp->engine_outer)
+			sroce_qp_schedule(peer);
+		/* else the run this one is nested in takes it afterwards */
+		sroce_qp_put(peer);
+	}
+	return err;
 }
 
 /*
@@ -345,9 +373,9 @@ static bool sroce_qp_going_idle(struct sroce_qp *qp)
 /*
  * One run of the QP's engines, qp->engine_mutex held: the packets queued
  * for the QP (requests to the responder, responses to the completer), the
- * timers that fired, then the requester.  Packets that arrived while the
- * requester sent (fast-path answers from the peer's CPU) are taken in one
- * more pass.
+ * timers that fired, then the requester.  When the requester's packets
+ * were answered within the run (an inline run of the peer on this host,
+ * see sroce_qp_xmit()), the answers are taken in one more pass.
  */
 static void sroce_qp_engines(struct sroce_qp *qp)
 {
@@ -414,6 +442,37 @@ static void sroce_qp_work(struct work_struct *work)
 
 	mutex_lock(&qp->engine_mutex);
 	sroce_qp_engines(qp);
+	mutex_unlock(&qp->engine_mutex);
+}
+
+/*
+ * Inline runs.  The engines normally run in qp->work.
+ * Where waking a worker costs a context switch on the latency path, they
+ * run at once in the caller's context instead: a user QP's doorbell runs
+ * the QP's engines in the post_send system call, and a packet such a run
+ * sends to an idle QP of this host over the loopback fast path runs that
+ * QP's engines too, nested in the sender's run (sroce_qp_xmit()), as
+ * rdma_rxe runs its responder in the sender's context; the sender then
+ * takes the answers in its next pass.  Runs of the work, and senders with
+ * more than one WR outstanding, leave the peer to its own work: a busy QP
+ * pair keeps its two CPUs.  qp->engine_mutex keeps the runs of
+ * a QP exclusive: the work waits for it, inline runs only try it and
+ * schedule the work when it is taken, so no run ever waits for another
+ * QP's.  A nested run (@outer: the run it is nested in) starts none:
+ * nesting is one level deep.  Process context; may sleep.
+ */
+void sroce_qp_run(struct sroce_qp *qp, struct sroce_qp *outer)
+{
+	might_sleep();
+	if (!mutex_trylock(&qp->engine_mutex)) {
+		sroce_qp_schedule(qp);
+		return;
+	}
+	qp->engine_inline = true;
+	qp->engine_outer = outer;
+	sroce_qp_engines(qp);
+	qp->engine_inline = false;
+	qp->engine_outer = NULL;
 	mutex_unlock(&qp->engine_mutex);
 }
 
@@ -600,7 +659,7 @@ static void sroce_qp_quiesce(struct sroce_qp *qp)
 	sroce_comp_stop(qp);
 	del_timer_sync(&qp->yield_timer);
 	cancel_work_sync(&qp->work);
-	/* a run of the engines in progress (requeued meanwhile) ends */
+	/* an inline run (sroce_qp_run()) in progress ends */
 	mutex_lock(&qp->engine_mutex);
 	mutex_unlock(&qp->engine_mutex);
 	sroce_resp_odp_fault_stop(qp);
@@ -979,7 +1038,10 @@ int sroce_post_send(struct ib_qp *ibqp, const struct ib_send_wr *wr,
 
 	/* A user QP's library wrote the ring itself: this is its doorbell. */
 	if (qp->is_user) {
-		sroce_qp_schedule(qp);
+		if (qp->path.dst_dev)
+			sroce_qp_run(qp, NULL);
+		else
+			sroce_qp_schedule(qp);
 		return 0;
 	}
 	if (READ_ONCE(qp->state) < IB_QPS_RTS) {

@@ -3,18 +3,24 @@
  * sroce: queue pairs, shared receive queues, address handles and the
  * transport engines (requester, completer, responder).
  *
- * EXECUTION.  All protocol work of a QP runs in one work item, qp->work,
- * on sroce_engine_wq (unbound, high priority): it drains the QP's
- * receive queue of packets (requests to the responder, responses to the
- * completer), handles timers, then lets the requester send.  A work item never runs on two CPUs at once, so the three engines
- * of a QP are serialised without a lock, and they may sleep (MR copies,
- * ODP faults).  Each engine owns its state struct (req, comp, resp
- * below) and only its own code writes it; the others call it through the
- * narrow functions in this header.
+ * EXECUTION.  All protocol work of a QP runs in one run of its engines
+ * (sroce_qp_engines()): it drains the QP's receive queue of packets
+ * (requests to the responder, responses to the completer), handles
+ * timers, then lets the requester send.  A run is either the QP's work
+ * item, qp->work, on sroce_engine_wq (unbound, high priority), or inline
+ * (sroce_qp_run()): in the doorbell system call of a user QP whose path
+ * is the loopback fast path, and, nested in such a run, in the QP that
+ * received its packet.  qp->engine_mutex makes the runs of a QP
+ * exclusive, so its three engines are serialised without further locks;
+ * they run in process context and may sleep (MR copies, ODP faults).
+ * Each engine owns its state struct (req, comp, resp below) and only its
+ * own code writes it; the others call it through the narrow functions in
+ * this header.
  *
  * RECEIVE.  sroce_rcv() (softirq or the loopback fast path) looks the QP up
  * under RCU, takes a reference, appends the skb to qp->rxq (bounded) and
- * queues qp->work.  It never touches memory regions.
+ * queues qp->work - or, from an inline run, hands the QP back to run it
+ * nested.  It never touches memory regions.
  *
  * STATE.  qp->state is written under qp->state_lock by modify_qp and by
  * the engines when they move the QP to ERR; the engines read it with
@@ -293,6 +299,9 @@ struct sroce_qp {
 	 * the engines use.
 	 */
 	struct mutex engine_mutex;
+	/* under engine_mutex: this run is inline, nested in @engine_outer's */
+	bool engine_inline;
+	struct sroce_qp *engine_outer;
 	/* transmit flow control (sroce_qp_xmit) */
 	atomic_t tx_inflight;		/* packets the IP stack still holds */
 	unsigned long tx_waiting;	/* bit 0: an engine paused for room */
@@ -340,6 +349,7 @@ int sroce_post_recv(struct ib_qp *ibqp, const struct ib_recv_wr *wr,
 struct sroce_qp *sroce_qp_get(struct sroce_dev *sdev, u32 qpn);
 void sroce_qp_put(struct sroce_qp *qp);
 void sroce_qp_schedule(struct sroce_qp *qp);
+void sroce_qp_run(struct sroce_qp *qp, struct sroce_qp *outer);
 void sroce_qp_error(struct sroce_qp *qp);
 int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		  struct sk_buff *skb);

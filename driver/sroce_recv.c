@@ -23,7 +23,8 @@ static bool sroce_pkey_ok(u16 pkey)
 	return (pkey & 0x7fff) == (IB_DEFAULT_PKEY_FULL & 0x7fff);
 }
 
-void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb)
+void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb,
+	       struct sroce_qp **run)
 {
 	const struct sroce_opcode_info *info;
 	struct sroce_bth *bth;
@@ -65,6 +66,10 @@ void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb)
 	if (skb_linearize(skb))
 		goto drop_qp;
 	skb_queue_tail(&qp->rxq, skb);
+	if (run) {
+		*run = qp;	/* the sender runs it, and puts it */
+		return;
+	}
 	sroce_qp_schedule(qp);
 	sroce_qp_put(qp);
 	return;
