@@ -141,7 +141,6 @@ def interleaved_section(R):
     if not recs:
         return ""
     secs = next((r.get("seconds") for r in recs if r.get("seconds")), "?")
-    npairs = max(r.get("pair", 0) for r in recs)
     rows = []
     for test in BW_TESTS:
         for size in sorted({r["bytes"] for r in recs if r["test"] == test}, reverse=True):
@@ -170,8 +169,8 @@ def interleaved_section(R):
                          fmt(median(rs)), "%s .. %s" % (fmt(min(rs)), fmt(max(rs))),
                          "?" if unknown else "%d / %d" % (faults, rnr)])
     return ("## ODP steady state vs pinned, interleaved\n\n"
-            "Each row is %s pairs of runs back to back in the same VM, one pinned and one "
-            "ODP, the order alternating (pinned first in odd pairs), %s s each:\n\n"
+            "Each row is *pairs* pairs of runs back to back in the same VM, one pinned and "
+            "one ODP, the order alternating (pinned first in odd pairs), %s s each:\n\n"
             "    sr_TEST -d sroceb0 --loopback -s SIZE -D %s                  # pinned\n"
             "    sr_TEST -d sroceb0 --loopback -s SIZE -D %s --odp --prefetch # ODP\n\n"
             "`--prefetch` faults both buffers in (ibv_advise_mr PREFETCH_WRITE, FLUSH) before "
@@ -181,7 +180,7 @@ def interleaved_section(R):
             "`odp_rnr_naks` (`rdma statistic show link sroceb0/1`) read by the tool right "
             "before and after the timed part of each ODP run, summed over the pairs: 0 / 0 "
             "means every ODP run was in steady state.\n\n"
-            % (npairs, secs, secs, secs) +
+            % (secs, secs, secs) +
             table(["test", "bytes", "pairs", "pinned MB/s", "ODP MB/s", "ODP/pinned",
                    "range", "faults / RNR NAKs"], rows))
 
@@ -209,6 +208,10 @@ def lat_section(R):
 
 def odp_section(R, plots):
     out = ["## Memory registration and ODP\n"]
+    if not PREFIX:
+        out.append("`make bench-odp` runs these measurements and the interleaved pairs alone, "
+                   "5 pairs per row: [benchmarks-odp.md](benchmarks-odp.md).  What they mean "
+                   "for sroce's ODP design: [odp.md](odp.md), \"Performance\".\n")
     if not R.odp:
         out.append("The sroce device of this run advertised no on-demand paging "
                    "(`odp_caps.general_caps` without `IBV_ODP_SUPPORT`), so the ODP "
@@ -365,7 +368,7 @@ def make_plots(R, bench_dir):
               ("sroce-tools", "rxe", "pinned", "rxe"),
               ("perftest", "sroce", "pinned", "perftest sroce"),
               ("perftest", "rxe", "pinned", "perftest rxe")]
-    for test in BW_TESTS:
+    for test in BW_TESTS if not PREFIX else ():
         sizes = R.sizes(test)
         used = [s for s in series if any(num(R.get(s[0], s[1], s[2],
                 test if s[0] != "perftest" else "ib_" + test, z, "bw_avg")) for z in sizes)]
@@ -479,7 +482,7 @@ def main():
     doc.append(odp_section(R, plots))
     doc.append("## Reproducing\n\n    make deps            # once: QEMU, kernels, perftest, gnuplot\n"
                "    make bench           # full matrix, ~15-20 min: benchmarks.md\n"
-               "    make bench-odp       # the ODP part alone, ~10 min: benchmarks-odp.md\n"
+               "    make bench-odp       # the ODP part alone, 10-15 min: benchmarks-odp.md\n"
                "    make bench-quick     # 2 sizes, short runs: build/bench/benchmarks.md\n\n"
                "The raw results, one JSON object per run, are in `bench/raw%s.jsonl`.\n"
                % ("-odp" if a.odp else ""))
