@@ -9,6 +9,7 @@
 #   make check           host unit tests + VM tests on Debian 6.1 and 6.12
 #   make bench           benchmark report (VM): Documentation/benchmarks.md
 #   make bench-quick     the same, short (CI), into build/bench
+#   make bench-odp       the ODP measurements alone: Documentation/benchmarks-odp.md
 #   make install         install module (depmod) and provider on this host
 #   make clean
 
@@ -57,6 +58,9 @@ bench: modules-all lib perftest
 bench-quick: modules-all lib perftest
 	./perftest/bench/run --kernel 6.1 --quick --out $(BUILD)/bench
 
+bench-odp: modules-all lib perftest
+	./perftest/bench/run --kernel 6.1 --odp
+
 deps:
 	./tests/vm/install-deps
 
@@ -75,5 +79,5 @@ install: module lib testprogs perftest
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all module modules-all lib testprogs perftest bench bench-quick deps demo check \
+.PHONY: all module modules-all lib testprogs perftest bench bench-quick bench-odp deps demo check \
 	install clean

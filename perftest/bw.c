@@ -72,11 +72,29 @@ static bool time_up(struct bw_state *s, uint64_t end_ns)
 	return s->time_up;
 }
 
+/*
+ * ODP modes: the device's fault and RNR NAK counters around the timed
+ * part.  With --prefetch and neither --first-touch nor --churn, a run
+ * in steady state adds nothing to either.  Both counters cover the whole
+ * device: in --loopback both sides, else this side only.
+ */
+static void odp_counters(struct pt_ctx *c, int64_t v[2])
+{
+	v[0] = pt_hw_counter(c, "odp_faults");
+	v[1] = pt_hw_counter(c, "odp_rnr_naks");
+}
+
+static int64_t counter_delta(int64_t before, int64_t after)
+{
+	return before < 0 || after < before ? -1 : after - before;
+}
+
 int pt_bw_active(struct pt_ctx *c, struct pt_round *r)
 {
 	const struct pt_opts *o = c->o;
 	struct bw_state s = { 0 };
 	struct pt_churn *churn = NULL;
+	int64_t cnt0[2] = { -1, -1 }, cnt1[2];
 	uint64_t end_ns = 0;
 	int ret = -1;
 
@@ -90,6 +108,9 @@ int pt_bw_active(struct pt_ctx *c, struct pt_round *r)
 		if (!churn)
 			return -1;
 	}
+	r->odp_faults_timed = r->odp_rnr_timed = -1;
+	if (o->mem != PT_MEM_PINNED)
+		odp_counters(c, cnt0);
 	r->t_start = pt_now_ns();
 	if (r->duration)
 		end_ns = r->t_start + r->duration * 1000000000ull;
@@ -130,6 +151,11 @@ int pt_bw_active(struct pt_ctx *c, struct pt_round *r)
 out:
 	r->t_end = pt_now_ns();
 	r->done = s.completed;
+	if (o->mem != PT_MEM_PINNED) {
+		odp_counters(c, cnt1);
+		r->odp_faults_timed = counter_delta(cnt0[0], cnt1[0]);
+		r->odp_rnr_timed = counter_delta(cnt0[1], cnt1[1]);
+	}
 	if (churn && pt_churn_stop(churn, r))
 		ret = -1;
 	return ret;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <inttypes.h>
 #include <arpa/inet.h>
 
 #include "pt.h"
@@ -430,4 +431,27 @@ int pt_rdma_range(struct pt_ctx *c, struct ibv_qp *qp, enum ibv_wr_opcode op,
 			done = wc[got - 1].wr_id + 1;
 	}
 	return 0;
+}
+
+/*
+ * A port counter of the device (ports/N/hw_counters/@name in sysfs, what
+ * "rdma statistic show link DEV/N" shows), or -1 if the device has none.
+ * ib_core refreshes the sysfs values at most every 10 ms.
+ */
+int64_t pt_hw_counter(struct pt_ctx *c, const char *name)
+{
+	char path[256];
+	uint64_t v;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path),
+		 "/sys/class/infiniband/%s/ports/%d/hw_counters/%s",
+		 ibv_get_device_name(c->ctx->device), c->o->ib_port, name);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fscanf(f, "%" SCNu64, &v);
+	fclose(f);
+	return n == 1 && v <= INT64_MAX ? (int64_t)v : -1;
 }

@@ -19,7 +19,7 @@ enum opt_id {
 	O_TCP = 'p', O_IGNORE_F = 'F', O_HELP = 'h',
 	O_GBITS = 256, O_JSON, O_VERIFY, O_LOOPBACK, O_ODP, O_IMPLICIT,
 	O_PREFETCH, O_HUGE, O_THP, O_TOUCH, O_SIDE, O_CHURN, O_CHURN_SIZE,
-	O_BUF, O_MODES, O_MAX_SIZE, O_VERSION,
+	O_BUF, O_MODES, O_MAX_SIZE, O_FRESH, O_VERSION,
 };
 
 struct optdef {
@@ -95,6 +95,9 @@ static const struct optdef optdefs[] = {
 	  "memory modes to compare: pinned,odp,implicit (default all)" },
 	{ O_MAX_SIZE, "max-size", "BYTES", PT_CLS_REG,
 	  "largest size of -a (default 256M)" },
+	{ O_FRESH, "fresh", NULL, PT_CLS_REG,
+	  "register a new, never touched mmap each time (what an application "
+	  "allocating a buffer sees); munmap after dereg" },
 	{ O_IGNORE_F, "cpu-freq", NULL, PT_CLS_ALL,
 	  "accepted for perftest compatibility (-F); no effect" },
 	{ O_VERSION, "version", NULL, PT_CLS_ALL, "print the version" },
@@ -354,6 +357,9 @@ static int set_opt(const char *prog, const struct optdef *d,
 		if (parse_size(arg, &u) || u < PT_PAGE || u > (16ULL << 30))
 			return bad(prog, d, arg, "a size 4K .. 16G");
 		o->max_size = u;
+		break;
+	case O_FRESH:
+		o->fresh = true;
 		break;
 	case O_IGNORE_F:
 		break;

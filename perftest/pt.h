@@ -82,6 +82,7 @@ struct pt_opts {
 	size_t buf_size;		/* 0: derived from sizes and depth */
 	const char *modes;		/* local tools: pinned,odp,implicit */
 	size_t max_size;		/* reg_cost -a: largest size */
+	bool fresh;			/* reg_cost: a new untouched mmap per reg */
 };
 
 /* Endpoint description exchanged with the peer (text line on the wire). */
@@ -123,6 +124,9 @@ struct pt_round {
 	uint64_t passes;		/* first-touch passes */
 	uint64_t pages_dropped;		/* first-touch pages given back */
 	uint64_t churns;		/* churn invalidations */
+	/* ODP modes: device counters during the timed part; -1 unknown */
+	int64_t odp_faults_timed;	/* odp_faults */
+	int64_t odp_rnr_timed;		/* odp_rnr_naks */
 	bool dropped_here;		/* first-touch drops this side's slots */
 	bool churned_here;		/* churn drops this side's pages */
 	bool ended;			/* server: the client's E came */
@@ -217,6 +221,7 @@ int pt_create_qp(struct pt_ctx *c, enum ibv_qp_type type, int sq, int rq);
 int pt_connect(struct pt_ctx *c);
 void pt_close(struct pt_ctx *c);
 int pt_check_odp(struct pt_ctx *c, enum pt_mem mem, uint32_t rc, uint32_t ud);
+int64_t pt_hw_counter(struct pt_ctx *c, const char *name);
 const char *pt_mtu_str(enum ibv_mtu mtu);
 int pt_poll(struct pt_ctx *c, struct ibv_cq *cq, struct ibv_wc *wc, int n);
 int pt_local_pair(struct pt_ctx *c, struct ibv_qp **a, struct ibv_qp **b);

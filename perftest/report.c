@@ -259,6 +259,11 @@ void pt_report_bw(struct pt_ctx *c, struct pt_round *r)
 		if (o->first_touch)
 			fprintf(f, ", \"pages_per_sec\": %.0f", ns > 0 ?
 				r->pages_dropped / ns * 1e9 : 0);
+		if (o->mem != PT_MEM_PINNED)
+			fprintf(f, ", \"odp_faults_timed\": %lld, "
+				"\"odp_rnr_naks_timed\": %lld",
+				(long long)r->odp_faults_timed,
+				(long long)r->odp_rnr_timed);
 		fprintf(f, "}");
 		fflush(f);
 		return;
@@ -275,6 +280,10 @@ void pt_report_bw(struct pt_ctx *c, struct pt_round *r)
 	if (o->churn_every)
 		fprintf(f, "   churn: %llu invalidations\n",
 			(unsigned long long)r->churns);
+	if (o->mem != PT_MEM_PINNED && r->odp_faults_timed >= 0)
+		fprintf(f, "   device during the run: %lld odp_faults, "
+			"%lld odp_rnr_naks\n", (long long)r->odp_faults_timed,
+			(long long)r->odp_rnr_timed);
 	fflush(f);
 }
 

@@ -59,8 +59,10 @@ for m in "${modes[@]}"; do
 		pt_run "$t$m" "$t" "${dev[@]}" --loopback -n 200 "$m" --verify &&
 			pt_expect "$t$m" "${lat_ok[@]}"
 	done
+	# prefetched: steady state, no fault during the timed part
 	pt_run "write_bw$m-prefetch" write_bw "${dev[@]}" --loopback -n 300 "$m" --prefetch --verify &&
-		pt_expect "write_bw$m-prefetch" "${bw_ok[@]}" 'd["prefetch"]'
+		pt_expect "write_bw$m-prefetch" "${bw_ok[@]}" 'd["prefetch"]' \
+			'r["odp_faults_timed"] == 0' 'r["odp_rnr_naks_timed"] == 0'
 done
 pt_run send_bw_ud_odp send_bw "${dev[@]}" --loopback -n 300 -c UD -s 1024 --odp --verify &&
 	pt_expect send_bw_ud_odp "${bw_ok[@]}"
@@ -100,6 +102,15 @@ all=pinned,odp
 pt_run reg_cost_odp reg_cost "${dev[@]}" --modes "$all" -a --max-size 4M -n 3 &&
 	pt_expect reg_cost_odp 'r["reg_avg_usec"] > 0' \
 		'r["mode"] == "pinned" or r["speedup_vs_pinned"] > 0'
+# A fresh (never touched) buffer: pinning brings every page in, ODP none.
+pt_run reg_cost_fresh reg_cost "${dev[@]}" --modes "$all" --fresh -s 8M -n 2 &&
+	pt_expect reg_cost_fresh 'r["fresh"]' 'r["reg_avg_usec"] > 0' \
+		'r["mode"] != "pinned" or r["pinned_delta_kb"] >= 8192' \
+		'r["mode"] == "pinned" or (r["pinned_delta_kb"] < 1024 and r["rss_delta_kb"] < 1024)'
+# First-touch faults during the timed part show in the device counters.
+pt_run write_bw_faults_counted write_bw "${dev[@]}" --loopback -n 300 --odp \
+	--first-touch --buffer-size 1M &&
+	pt_expect write_bw_faults_counted 'r["odp_faults_timed"] > 0'
 pt_run odp_faults odp_faults "${dev[@]}" -s 1M -n 3 &&
 	pt_expect odp_faults 'len(d["results"]) == 5' 'r["pages_per_sec"] > 0'
 if ((implicit)); then

@@ -83,6 +83,13 @@ rm -f "$log"
 pt_run reg_cost reg_cost "${dev[@]}" --modes pinned -a --max-size 1M -n 3 &&
 	pt_expect reg_cost 'len(d["results"]) == 5' 'r["reg_avg_usec"] > 0' \
 		'r["reg_min_usec"] <= r["reg_avg_usec"]' 'r["dereg_avg_usec"] > 0'
+# --fresh: a new untouched mmap per registration: pinning brings every
+# page in: VmPin grows by the size, RSS about as much (its counters are
+# batched per CPU, so a little less may show).
+pt_run reg_cost_fresh reg_cost "${dev[@]}" --modes pinned --fresh -s 8M -n 2 &&
+	pt_expect reg_cost_fresh 'len(d["results"]) == 1' 'd["fresh"]' 'r["fresh"]' \
+		'r["reg_avg_usec"] > 0' 'r["unmap_avg_usec"] > 0' \
+		'r["rss_delta_kb"] >= 6144' 'r["pinned_delta_kb"] >= 8192'
 pt_run footprint footprint "${dev[@]}" --modes pinned -s 8M &&
 	pt_expect footprint 'len(d["results"]) == 4' \
 		'r["phase"] != "registered" or r["pinned_kb"] >= 8192' \
@@ -98,6 +105,7 @@ pt_usage_error bad_touch write_bw --first-touch
 pt_usage_error bad_verify_touch write_bw --odp --first-touch --verify
 pt_usage_error bad_atomic_size atomic_bw -s 16
 pt_usage_error bad_modes reg_cost --modes pinned,nope
+pt_usage_error bad_fresh write_bw --fresh
 "$PT_BIN/sr_send_bw" --help | grep -q -- '--odp-implicit' ||
 	{ echo "FAIL: --help does not document --odp-implicit" >&2
 	  common_failures=$((common_failures + 1)); }
