@@ -760,7 +760,10 @@ static void sroce_qp_reset(struct sroce_qp *qp)
 	u32 i;
 
 	sroce_qp_quiesce(qp);
-	/* work queued meanwhile runs after this, and finds the QP in RESET */
+	/*
+	 * A doorbell (inline run) or work queued meanwhile may still run
+	 * the engines: they find the QP in RESET.
+	 */
 	mutex_lock(&qp->engine_mutex);
 	for (i = 0; i <= qp->sq.mask; i++) {
 		if (qp->swqes[i].ah)

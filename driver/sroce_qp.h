@@ -293,10 +293,11 @@ struct sroce_qp {
 	struct sk_buff_head rxq;
 	struct work_struct work;	/* the engines, on sroce_engine_wq */
 	/*
-	 * Held while the engines run (the work), and by whoever rewrites
-	 * engine state from outside (reset, a new SQ PSN).  Nothing that
-	 * holds it waits for another QP's.  Taken before the MR and CQ locks
-	 * the engines use.
+	 * Held while the engines run, by the work or inline (sroce_qp_run()),
+	 * and by whoever rewrites engine state from outside (reset, a new SQ
+	 * PSN).  Inline runs only trylock it (a nested run holds its
+	 * sender's too), so nothing that holds it waits for another QP's.
+	 * Taken before the MR and CQ locks the engines use.
 	 */
 	struct mutex engine_mutex;
 	/* under engine_mutex: this run is inline, nested in @engine_outer's */
