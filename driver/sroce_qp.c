@@ -225,6 +225,19 @@ static void sroce_qp_skb_done(struct sk_buff *skb)
 	sroce_qp_put(qp);
 }
 
+/* Does @qp wait for one WR only, of at most one packet of payload? */
+static bool sroce_qp_one_small_wr(struct sroce_qp *qp)
+{
+	u32 outstanding = smp_load_acquire(&qp->sq.hdr->producer) -
+			  qp->sq.consumer;
+
+	if (outstanding == 0)
+		return true;		/* an answer of the responder */
+	return outstanding == 1 &&
+	       qp->swqes[qp->sq.consumer & qp->sq.mask].length <=
+	       qp->mtu_bytes;
+}
+
 /* sroce_pkt_xmit() for a packet of @qp, charged to it.  In the QP's work. */
 int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 		  struct sk_buff *skb)
@@ -244,11 +257,11 @@ int sroce_qp_xmit(struct sroce_qp *qp, const struct sroce_path *path,
 			     qp->engine_inline ? &peer : NULL);
 	/*
 	 * Nest the peer's run only when the QP waits for this one message
-	 * (the latency pattern): with more WRs outstanding, the peer's own
-	 * work answers on its CPU while this one goes on sending.
+	 * and it fits in one packet each way (the latency pattern): with
+	 * more WRs outstanding, or a message of several packets, the peer's
+	 * own work answers on its CPU while this one goes on copying.
 	 */
-	if (peer && !qp->engine_outer &&
-	    smp_load_acquire(&qp->sq.hdr->producer) - qp->sq.consumer > 1) {
+	if (peer && !qp->engine_outer && !sroce_qp_one_small_wr(qp)) {
 		sroce_qp_schedule(peer);
 		sroce_qp_put(peer);
 		peer = NULL;
@@ -454,8 +467,8 @@ static void sroce_qp_work(struct work_struct *work)
  * QP's engines too, nested in the sender's run (sroce_qp_xmit()), as
  * rdma_rxe runs its responder in the sender's context; the sender then
  * takes the answers in its next pass.  Runs of the work, and senders with
- * more than one WR outstanding, leave the peer to its own work: a busy QP
- * pair keeps its two CPUs.  qp->engine_mutex keeps the runs of
+ * more than one WR outstanding or a message of more than one packet,
+ * leave the peer to its own work: a busy QP pair keeps its two CPUs.  qp->engine_mutex keeps the runs of
  * a QP exclusive: the work waits for it, inline runs only try it and
  * schedule the work when it is taken, so no run ever waits for another
  * QP's.  A nested run (@outer: the run it is nested in) starts none:
