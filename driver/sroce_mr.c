@@ -22,8 +22,10 @@
 #include <linux/highmem.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
+#include <linux/net.h>
 #include <linux/overflow.h>
 #include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <linux/wait_bit.h>
@@ -94,6 +96,55 @@ static bool sroce_mr_in_range(const struct sroce_mr *mr, u64 iova, u64 len)
 
 /* ---- the other side of a copy ---- */
 
+/*
+ * Append @n bytes at @kaddr (memory of a region) to the payload of @skb,
+ * a packet built by reference (sroce_pkt_by_ref()): a fragment that
+ * references each page, extending the previous one where the bytes
+ * continue it.  Bytes in memory a packet may not hold a reference to
+ * (slab objects, vmalloc space: kernel consumers' regions) are copied
+ * into a new page fragment instead.
+ */
+static int sroce_skb_append(struct sk_buff *skb, void *kaddr, unsigned int n)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	unsigned int off, len;
+	struct page *page;
+	void *copy;
+
+	while (n) {
+		off = offset_in_page(kaddr);
+		len = min_t(unsigned int, n, PAGE_SIZE - off);
+		page = virt_addr_valid(kaddr) ? virt_to_page(kaddr) : NULL;
+		if (page && sendpage_ok(page) &&
+		    skb_can_coalesce(skb, shinfo->nr_frags, page, off)) {
+			skb_frag_size_add(&shinfo->frags[shinfo->nr_frags - 1],
+					  len);
+		} else {
+			/* sroce_pkt_by_ref() bounds the fragments */
+			if (WARN_ON_ONCE(shinfo->nr_frags >= MAX_SKB_FRAGS))
+				return -EIO;
+			if (page && sendpage_ok(page)) {
+				get_page(page);
+			} else {
+				copy = netdev_alloc_frag(len);
+				if (!copy)
+					return -ENOMEM;
+				memcpy(copy, kaddr, len);
+				page = virt_to_head_page(copy);
+				off = copy - page_address(page);
+			}
+			skb_fill_page_desc(skb, shinfo->nr_frags, page, off,
+					   len);
+		}
+		skb->len += len;
+		skb->data_len += len;
+		skb->truesize += len;
+		kaddr += len;
+		n -= len;
+	}
+	return 0;
+}
+
 int sroce_xfer_bytes(struct sroce_xfer *x, void *kaddr, unsigned int n)
 {
 	int err;
@@ -109,6 +160,8 @@ int sroce_xfer_bytes(struct sroce_xfer *x, void *kaddr, unsigned int n)
 
 	if (x->dir == SROCE_TO_MR)
 		err = skb_copy_bits(x->skb, x->skb_off, kaddr, n);
+	else if (x->skb_off == x->skb->len)	/* built by reference */
+		err = sroce_skb_append(x->skb, kaddr, n);
 	else
 		err = skb_store_bits(x->skb, x->skb_off, kaddr, n);
 	x->skb_off += n;
@@ -1138,13 +1191,26 @@ int sroce_mr_copy(struct sroce_mr *mr, u64 iova, void *buf, u64 len,
 	return sroce_mr_xfer(mr, iova, len, &x);
 }
 
+/*
+ * Bytes @skb_off.. of @skb as the other side of a copy: within the
+ * packet, or (from a region, to a packet built by reference) appended at
+ * its end.
+ */
+static bool sroce_skb_range_ok(const struct sk_buff *skb, u32 skb_off,
+			       u64 len, enum sroce_copy_dir dir)
+{
+	if (dir == SROCE_FROM_MR && skb_off == skb->len)
+		return len <= SZ_4K;
+	return skb_off <= skb->len && len <= skb->len - skb_off;
+}
+
 /* sroce_mr_copy() with bytes @skb_off.. of @skb as the other side. */
 int sroce_mr_copy_skb(struct sroce_mr *mr, u64 iova, struct sk_buff *skb,
 		      u32 skb_off, u64 len, enum sroce_copy_dir dir)
 {
 	struct sroce_xfer x = { .dir = dir, .skb = skb, .skb_off = skb_off };
 
-	if (skb_off > skb->len || len > skb->len - skb_off)
+	if (!sroce_skb_range_ok(skb, skb_off, len, dir))
 		return -EINVAL;
 	return sroce_mr_xfer(mr, iova, len, &x);
 }
@@ -1305,7 +1371,7 @@ int sroce_sge_copy_skb(struct sroce_dev *sdev, struct sroce_pd *pd,
 {
 	struct sroce_xfer x = { .dir = dir, .skb = skb, .skb_off = skb_off };
 
-	if (skb_off > skb->len || len > skb->len - skb_off)
+	if (!sroce_skb_range_ok(skb, skb_off, len, dir))
 		return -EINVAL;
 	return sroce_sge_xfer(sdev, pd, sgl, num_sge, offset, len, &x);
 }

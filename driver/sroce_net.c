@@ -44,6 +44,7 @@
 #include <linux/ip.h>
 #include <linux/ipv6.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/udp.h>
 #include <net/addrconf.h>
 #include <net/dsfield.h>
@@ -215,8 +216,10 @@ static bool sroce_rx_check(struct sk_buff *skb, enum sroce_stat *why)
 /*
  * Hand a checked packet to the transport: fill struct sroce_pkt_info from
  * its headers, strip UDP (and the ICRC, which the fast path does not
- * add), count it and call sroce_rcv().  The skb is linear, its data at the
- * UDP header; the caller holds a registration reference on @sdev.
+ * add), count it and call sroce_rcv().  The skb's data is at the UDP
+ * header; it is linear, except on the fast path, whose payload may be in
+ * page fragments (and which has nothing to trim).  The caller holds a
+ * registration reference on @sdev.
  */
 static void sroce_deliver(struct sroce_dev *sdev, struct sk_buff *skb,
 			  bool loopback, struct sroce_qp **run)
@@ -579,6 +582,24 @@ struct sk_buff *sroce_pkt_alloc(struct sroce_dev *sdev,
 	return skb;
 }
 
+/*
+ * At most this many SGEs per packet by reference: a payload of at most
+ * 4096 bytes over k SGEs touches at most 2k + 1 pages, each one fragment,
+ * and MAX_SKB_FRAGS is at least 17.  Below SROCE_REF_MIN bytes a copy is
+ * cheaper than the page references.
+ */
+#define SROCE_REF_MAX_SGE	4
+#define SROCE_REF_MIN		512
+
+bool sroce_pkt_by_ref(const struct sroce_path *path, u32 payload,
+		      u32 num_sge)
+{
+	BUILD_BUG_ON(2 * SROCE_REF_MAX_SGE + 1 > MAX_SKB_FRAGS);
+	return path->dst_dev && READ_ONCE(sroce_fast_loopback) &&
+	       payload >= SROCE_REF_MIN && payload <= SZ_4K &&
+	       !(payload & 3) && num_sge <= SROCE_REF_MAX_SGE;
+}
+
 /* IBTA's UDP source port for the packet at skb->data (its BTH). */
 static __be16 sroce_sport(const struct sroce_path *path,
 			  const struct sk_buff *skb)
@@ -739,7 +760,9 @@ int sroce_pkt_xmit(struct sroce_dev *sdev, const struct sroce_path *path,
 	int err;
 
 	sport = sroce_sport(path, skb);
-	if (path->dst_dev && READ_ONCE(sroce_fast_loopback))
+	/* a packet built for the fast path (by reference) takes it */
+	if (path->dst_dev &&
+	    (READ_ONCE(sroce_fast_loopback) || skb_is_nonlinear(skb)))
 		return sroce_loopback(sdev, path, skb, sport, run);
 
 	skb_put(skb, SROCE_ICRC_SIZE);

@@ -57,9 +57,10 @@ struct sroce_path {
 /*
  * What receive learned about a packet, in skb->cb.  When sroce_rcv() is
  * called, the skb
- *  - is linear, its data starts at the BTH and its length is that of the
- *    transport packet without the ICRC (BTH .. end of pad), also in
- *    @paylen;
+ *  - has its transport headers in the linear part, its data starts at
+ *    the BTH and its length is that of the transport packet without the
+ *    ICRC (BTH .. end of pad), also in @paylen; the payload may be in
+ *    page fragments (read it with skb_copy_bits());
  *  - has passed these checks: UDP length, BTH TVer, the opcode is
  *    SROCE_OP_VALID, the length covers the opcode's headers, PadCnt and
  *    4-byte alignment agree, a payload only where the opcode has one,
@@ -131,6 +132,24 @@ void sroce_path_release(struct sroce_path *path);
 struct sk_buff *sroce_pkt_alloc(struct sroce_dev *sdev,
 				const struct sroce_path *path,
 				unsigned int hdr_len, unsigned int payload_len);
+
+/*
+ * Payload by reference.  On the loopback fast path the payload of a
+ * packet need not be copied into the packet: the engine that builds it
+ * allocates no room for it (@payload_len 0 above), and sroce_mr_copy_skb()
+ * / sroce_sge_copy_skb() from a region at the end of the packet append
+ * page fragments that reference the region's pages instead of copying.
+ * The receiving engine copies from those pages straight into its region:
+ * one copy of each byte instead of two, and no packet buffer to allocate
+ * (and zero: Debian's kernels initialise every page they hand out) per
+ * payload byte.  sroce_pkt_by_ref() says whether a packet of @payload
+ * bytes gathered from @num_sge SGEs on @path may be built so (the caller
+ * also needs the sender's buffer to stay unchanged until the receiver has
+ * copied it: RC requests and read responses, not UD, whose send completes
+ * when sent).  Such a packet always takes the fast path.
+ */
+bool sroce_pkt_by_ref(const struct sroce_path *path, u32 payload,
+		      u32 num_sge);
 
 /*
  * Send a packet from sroce_pkt_alloc() whose BTH (and DETH) are filled

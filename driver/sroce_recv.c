@@ -62,9 +62,10 @@ void sroce_rcv(struct sroce_dev *sdev, struct sk_buff *skb,
 		sroce_stat_inc(sdev, SROCE_STAT_RX_QP_OVERFLOW);
 		goto drop_qp;
 	}
-	/* The engines read headers directly: make them linear. */
-	if (skb_linearize(skb))
-		goto drop_qp;
+	/*
+	 * The engines read the headers directly (pulled into the linear
+	 * part above) and the payload with skb_copy_bits().
+	 */
 	skb_queue_tail(&qp->rxq, skb);
 	if (run) {
 		*run = qp;	/* the sender runs it, and puts it */

@@ -300,7 +300,7 @@ static int sroce_req_send_rc(struct sroce_qp *qp, struct sroce_swqe *swqe)
 	u32 payload = 0, pad = 0;
 	struct sroce_bth *bth;
 	struct sk_buff *skb;
-	bool last, ackreq;
+	bool last, ackreq, by_ref;
 	u8 opcode;
 	int err;
 
@@ -313,8 +313,11 @@ static int sroce_req_send_rc(struct sroce_qp *qp, struct sroce_swqe *swqe)
 	ackreq = last || sroce_psn_diff(req->psn, qp->comp.acked_psn) %
 			 SROCE_ACK_EVERY == SROCE_ACK_EVERY - 1;
 
+	/* the WQE completes after the responder has copied the payload */
+	by_ref = !(wqe->send_flags & IB_SEND_INLINE) &&
+		 sroce_pkt_by_ref(&qp->path, payload, wqe->num_sge);
 	skb = sroce_pkt_alloc(qp->sdev, &qp->path, info->hdr_len,
-			      payload + pad);
+			      by_ref ? 0 : payload + pad);
 	if (!skb)
 		return -ENOMEM;
 	bth = (void *)skb->data;

@@ -42,8 +42,12 @@ static int sroce_resp_fetch_rwqe(struct sroce_qp *qp)
 
 /* ---- answers ------------------------------------------------------- */
 
+/*
+ * An answer with room for @payload bytes, or (@by_ref, see
+ * sroce_pkt_by_ref()) none: the payload is appended by reference.
+ */
 static struct sk_buff *sroce_resp_pkt(struct sroce_qp *qp, u8 opcode,
-				      u32 psn, u32 payload,
+				      u32 psn, u32 payload, bool by_ref,
 				      const struct sroce_opcode_info **info)
 {
 	unsigned int pad = (4 - (payload & 3)) & 3;
@@ -51,7 +55,7 @@ static struct sk_buff *sroce_resp_pkt(struct sroce_qp *qp, u8 opcode,
 
 	*info = sroce_opcode_info(opcode);
 	skb = sroce_pkt_alloc(qp->sdev, &qp->path, (*info)->hdr_len,
-			      payload + pad);
+			      by_ref ? 0 : payload + pad);
 	if (!skb)
 		return NULL;
 	sroce_bth_init((void *)skb->data, opcode, false, pad,
@@ -75,7 +79,8 @@ static void sroce_resp_send_ack(struct sroce_qp *qp, u8 syndrome, u32 psn)
 	const struct sroce_opcode_info *info;
 	struct sk_buff *skb;
 
-	skb = sroce_resp_pkt(qp, IB_OPCODE_RC_ACKNOWLEDGE, psn, 0, &info);
+	skb = sroce_resp_pkt(qp, IB_OPCODE_RC_ACKNOWLEDGE, psn, 0, false,
+			     &info);
 	if (!skb)
 		return;
 	sroce_set_aeth(skb, info, syndrome, qp->resp.msn);
@@ -168,7 +173,10 @@ static bool sroce_resp_read_continue(struct sroce_qp *qp)
 			done = false;
 			break;
 		}
-		skb = sroce_resp_pkt(qp, opcode, psn, len, &info);
+		/* a read's target may change under it anyway */
+		skb = sroce_resp_pkt(qp, opcode, psn, len,
+				     sroce_pkt_by_ref(&qp->path, len, 1),
+				     &info);
 		if (!skb)
 			break;
 		if (info->flags & SROCE_OP_AETH)
@@ -313,7 +321,8 @@ static void sroce_resp_atomic(struct sroce_qp *qp, struct sk_buff *skb,
 	qp->resp.msn++;
 	qp->resp.epsn = sroce_psn_add(psn, 1);
 
-	ack = sroce_resp_pkt(qp, IB_OPCODE_RC_ATOMIC_ACKNOWLEDGE, psn, 0, &ainfo);
+	ack = sroce_resp_pkt(qp, IB_OPCODE_RC_ATOMIC_ACKNOWLEDGE, psn, 0,
+			     false, &ainfo);
 	if (!ack)
 		return;
 	sroce_set_aeth(ack, ainfo, SROCE_AETH_ACK | SROCE_AETH_ACK_UNLIMITED,
@@ -341,7 +350,7 @@ static void sroce_resp_duplicate(struct sroce_qp *qp, struct sk_buff *skb,
 			struct sk_buff *ack;
 
 			ack = sroce_resp_pkt(qp, IB_OPCODE_RC_ATOMIC_ACKNOWLEDGE,
-					     psn, 0, &ainfo);
+					     psn, 0, false, &ainfo);
 			if (!ack)
 				return;
 			sroce_set_aeth(ack, ainfo, SROCE_AETH_ACK |
