@@ -106,23 +106,26 @@ static const struct optdef optdefs[] = {
 
 #define NOPTS (sizeof(optdefs) / sizeof(optdefs[0]))
 
-/* What an option means to the local tools, where that differs. */
+/* What an option means to a local tool, where that differs. */
 static const struct {
 	int id;
+	unsigned int cls;
 	const char *help;
 } local_help[] = {
-	{ O_SIZE, "buffer size (K, M, G suffixes; default: reg_cost -a, "
-		  "odp_faults 4M, footprint 64M)" },
-	{ O_ALL, "sizes 4K .. --max-size by factors of 4 (reg_cost)" },
-	{ O_ITERS, "repetitions per size and mode (default 10)" },
+	{ O_SIZE, PT_CLS_REG, "one buffer size instead of the -a ladder "
+			      "(K, M, G suffixes)" },
+	{ O_SIZE, PT_CLS_FAULTS, "buffer size (K, M, G suffixes; default 4M)" },
+	{ O_SIZE, PT_CLS_FOOT, "buffer size (K, M, G suffixes; default 64M)" },
+	{ O_ALL, PT_CLS_REG, "sizes 4K .. --max-size by factors of 4 "
+			     "(the default)" },
+	{ O_ITERS, PT_CLS_LOCAL, "repetitions per size and mode (default 10)" },
 };
 
 static const char *help_of(const struct pt_tool *t, const struct optdef *d)
 {
-	if (t->cls & PT_CLS_LOCAL)
-		for (size_t i = 0; i < sizeof(local_help) / sizeof(local_help[0]); i++)
-			if (local_help[i].id == d->id)
-				return local_help[i].help;
+	for (size_t i = 0; i < sizeof(local_help) / sizeof(local_help[0]); i++)
+		if (local_help[i].id == d->id && (local_help[i].cls & t->cls))
+			return local_help[i].help;
 	return d->help;
 }
 
