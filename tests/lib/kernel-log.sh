@@ -13,6 +13,9 @@
 #	list corruption), an RCU stall, a hung task, a UBSAN report, or a netdev
 #	whose references are never released (unregister_netdevice: waiting).
 #
+#	A user program's crash ("traps: prog[pid] general protection fault
+#	ip:...") is not one: the test sees it as the program's exit status.
+#
 #	Lines matching the extended regular expression in $SROCE_DMESG_IGNORE
 #	are never reported: use it for a known, accepted message.
 
@@ -22,7 +25,7 @@ kernel_log_problems()
 	function is_problem(line)
 	{
 		return line ~ /Oops[:#]|BUG:|kernel BUG at|WARNING:|Kernel panic/ ||
-		       line ~ /general protection fault|Unable to handle kernel/ ||
+		       line ~ /general protection fault[,:]|Unable to handle kernel/ ||
 		       line ~ /self-detected stall|detected stalls? on CPU|rcu: INFO:/ ||
 		       line ~ /blocked for more than [0-9]+ seconds/ ||
 		       line ~ /UBSAN:|KASAN:|KFENCE:|soft lockup|hard LOCKUP/ ||

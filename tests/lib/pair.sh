@@ -19,7 +19,17 @@
 # exit status 1 when the fit is poor - which happens when the host
 # deschedules the TCG vCPU in the middle of a sample, and says nothing
 # about the device.  The side that gave up skips the final handshake, so
-# its peer waits.  pair_run runs such a pair again, at most
+# its peer waits.
+#
+# perftest -R connects twice with rdma_cm: once for its out-of-band
+# exchange, then, right after a handshake over that connection, for the
+# QPs under test - while the server only then creates its second
+# listener (create_rdma_cm_connection() in perftest_communication.c).
+# When the client's REQ wins the race, the server's CM rejects it for an
+# unknown service ID (RDMA_CM_EVENT_REJECTED, status 8) - the correct
+# answer - and perftest 4.5's client retry path crashes in librdmacm.
+#
+# pair_run runs a pair that failed in either way again, at most
 # PAIR_TRIES times in all, and says so; any other failure counts at once.
 
 PAIR_TIMEOUT=${PAIR_TIMEOUT:-90}
@@ -45,9 +55,16 @@ pair_reap()
 	wait "$pid"
 }
 
-pair_clock_failed()
+# pair_retry_why: why the failed pair may run again (see above), or false
+pair_retry_why()
 {
-	grep -qs 'Correlation coefficient r^2' "$PAIR_SLOG" "$PAIR_CLOG"
+	if grep -qs 'Correlation coefficient r^2' "$PAIR_SLOG" "$PAIR_CLOG"; then
+		echo "perftest could not calibrate its clock (r^2 < 0.9, vCPU descheduled)"
+	elif grep -qs 'RDMA_CM_EVENT_REJECTED; error: 8\.' "$PAIR_CLOG"; then
+		echo "perftest -R connected before its server listened again (REJ: no such service ID)"
+	else
+		return 1
+	fi
 }
 
 pair_show()	# SIDE CMD LOG: a side's command and output, rules left out
@@ -58,7 +75,7 @@ pair_show()	# SIDE CMD LOG: a side's command and output, rules left out
 
 pair_run()
 {
-	local name=$1 listen=$2 sns=$3 srv=() cns cli=() try spid cpid first
+	local name=$1 listen=$2 sns=$3 srv=() cns cli=() try spid cpid first why
 	local src crc rc t0=$SECONDS
 
 	shift 3
@@ -98,9 +115,8 @@ pair_run()
 			crc=$?
 		fi
 		((src || crc)) || break
-		((try < PAIR_TRIES)) && pair_clock_failed || break
-		echo "# $name: perftest could not calibrate its clock" \
-			"(r^2 < 0.9, vCPU descheduled), run $((try + 1))"
+		((try < PAIR_TRIES)) && why=$(pair_retry_why) || break
+		echo "# $name: $why, run $((try + 1))"
 	done
 	if ((src || crc)); then
 		echo "FAIL: $name: server $src client $crc" >&2
