@@ -30,6 +30,19 @@
 #                              its ends; sets g1 and g2 to the indexes of
 #                              their IPv4 RoCE v2 GIDs.  Fails the test if
 #                              any step fails
+#   wire_rxe_trap              on exit: rxe0 deleted and rdma_rxe unloaded,
+#                              then sroce_exit (the test's status kept)
+#   wire_rxe_hosts NS IF ADDR_RXE ADDR_SROCE DEV [ll]
+#                              rdma_rxe's rxe0 in the initial namespace
+#                              (which rdma_rxe's UDP port binds) and sroce
+#                              DEV in namespace NS, joined by a veth pair
+#                              (IF0, ADDR_RXE/24; IF1 in NS, ADDR_SROCE/24),
+#                              neighbours pinned; loads both modules.  Sets
+#                              r4 and s4 to the IPv4 RoCE v2 GID indexes of
+#                              rxe0 and DEV; with "ll" also the IPv6 ones of
+#                              the veths' link-local addresses: r6 and s6
+#                              (GIDs ll0 and ll1).  Fails the test if any
+#                              step fails
 
 WIRE_DIR=$SROCE_ROOT/tests/wire
 
@@ -147,4 +160,54 @@ wire_hosts()
 	wait_for "gid_index $d2 $(ipv4_gid "$a2") >/dev/null" 10 || fail "$d2: no IPv4 GID"
 	g1=$(gid_index "$d1" "$(ipv4_gid "$a1")")
 	g2=$(gid_index "$d2" "$(ipv4_gid "$a2")")
+}
+
+wire_rxe_cleanup()
+{
+	local rc=$?
+
+	rdma link delete rxe0 2>/dev/null
+	modprobe -r rdma_rxe 2>/dev/null
+	(exit "$rc")
+	sroce_exit
+}
+
+wire_rxe_trap()
+{
+	trap wire_rxe_cleanup EXIT
+}
+
+wire_rxe_hosts()
+{
+	local ns=$1 if=$2 ar=$3 as=$4 dev=$5 ll=${6:-}
+
+	assert_ok modprobe sroce
+	assert_ok modprobe rdma_rxe
+	SROCE_NETNS+=("$ns")
+	assert_ok ip netns add "$ns"
+	assert_ok ip -n "$ns" link set lo up
+	assert_ok sroce_netdev_add "${if}0" type veth peer name "${if}1" netns "$ns"
+	assert_ok ip addr add "$ar/24" dev "${if}0"
+	assert_ok ip -n "$ns" addr add "$as/24" dev "${if}1"
+	if [ -n "$ll" ]; then
+		assert_ok ll_prepare "${if}0"
+		assert_ok ll_prepare "${if}1" "$ns"
+	fi
+	assert_ok ip link set "${if}0" up
+	assert_ok ip -n "$ns" link set "${if}1" up
+	assert_ok wire_neigh "" "${if}0" "$ar" "$ns" "${if}1" "$as"
+	assert_ok rdma link add rxe0 type rxe netdev "${if}0"
+	assert_ok sroce_link_add "$dev" "${if}1" "$ns"
+
+	wait_for "gid_index rxe0 $(ipv4_gid "$ar") >/dev/null" 10 || fail "rxe0: no IPv4 GID"
+	wait_for "gid_index $dev $(ipv4_gid "$as") >/dev/null" 10 || fail "$dev: no IPv4 GID"
+	r4=$(gid_index rxe0 "$(ipv4_gid "$ar")")
+	s4=$(gid_index "$dev" "$(ipv4_gid "$as")")
+	[ -n "$ll" ] || return 0
+	ll0=$(ll_gid "${if}0") || fail "${if}0: no IPv6 link-local address"
+	ll1=$(ll_gid "${if}1" "$ns") || fail "${if}1: no IPv6 link-local address"
+	wait_for "gid_index rxe0 $ll0 >/dev/null" 10 || fail "rxe0: no IPv6 GID"
+	wait_for "gid_index $dev $ll1 >/dev/null" 10 || fail "$dev: no IPv6 GID"
+	r6=$(gid_index rxe0 "$ll0")
+	s6=$(gid_index "$dev" "$ll1")
 }

@@ -15,25 +15,14 @@
 . "$(dirname "$0")/../lib/wire.sh"
 
 require_cmd rping ucmatose udaddy ib_send_bw ib_write_bw
-rxe_cleanup()
-{
-	local rc=$?
-
-	rdma link delete rxe0 2>/dev/null
-	modprobe -r rdma_rxe 2>/dev/null
-	(exit "$rc")
-	sroce_exit
-}
-trap rxe_cleanup EXIT
+wire_rxe_trap
 modprobe -r rdma_rxe 2>/dev/null
 assert_ok modprobe sroce
 
 # ---- (1) sroce73 (initial namespace) <-> sroce74 (namespace scb) -------
-SROCE_NETNS+=(scb scr)
-for ns in scb scr; do
-	assert_ok ip netns add $ns
-	assert_ok ip -n $ns link set lo up
-done
+SROCE_NETNS+=(scb)
+assert_ok ip netns add scb
+assert_ok ip -n scb link set lo up
 assert_ok sroce_netdev_add scv0 type veth peer name scv1 netns scb
 assert_ok ip addr add 192.0.2.51/24 dev scv0
 assert_ok ip -n scb addr add 192.0.2.52/24 dev scv1
@@ -76,20 +65,9 @@ if ! modinfo rdma_rxe >/dev/null 2>&1; then
 	cm_summary
 	exit 0
 fi
-assert_ok modprobe rdma_rxe
-assert_ok sroce_netdev_add scx0 type veth peer name scx1 netns scr
-assert_ok ip addr add 198.51.100.41/24 dev scx0
-assert_ok ip link set scx0 up
-assert_ok ip -n scr addr add 198.51.100.42/24 dev scx1
-assert_ok ip -n scr link set scx1 up
-assert_ok rdma link add rxe0 type rxe netdev scx0
-assert_ok sroce_link_add sroce75 scx1 scr
-wait_for "gid_index rxe0 $(ipv4_gid 198.51.100.41) >/dev/null" 10 || fail "rxe0: no GID"
-wait_for "gid_index sroce75 $(ipv4_gid 198.51.100.42) >/dev/null" 10 || fail "sroce75: no GID"
-
-# Both directions.  Neighbour entries first (wire_neigh): rdma_cm gives
-# address resolution 2 s, and ARP on a loaded TCG guest may take longer.
-assert_ok wire_neigh "" scx0 198.51.100.41 scr scx1 198.51.100.42
+# Neighbour entries (wire_rxe_hosts pins them): rdma_cm gives address
+# resolution 2 s, and ARP on a loaded TCG guest may take longer.
+wire_rxe_hosts scr scx 198.51.100.41 198.51.100.42 sroce75
 for srv in rxe sroce; do
 	if [ $srv = rxe ]; then
 		s=198.51.100.41 sns="" cns=scr sdev=rxe0 cdev=sroce75 tag="server rxe, client sroce"

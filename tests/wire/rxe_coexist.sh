@@ -12,16 +12,7 @@
 
 modinfo rdma_rxe >/dev/null 2>&1 || skip "rdma_rxe is not available"
 require_cmd python3
-rxe_cleanup()
-{
-	local rc=$?
-
-	rdma link delete rxe0 2>/dev/null
-	modprobe -r rdma_rxe 2>/dev/null
-	(exit "$rc")
-	sroce_exit
-}
-trap rxe_cleanup EXIT
+wire_rxe_trap
 
 modprobe -r rdma_rxe 2>/dev/null
 assert_ok modprobe sroce

@@ -18,43 +18,8 @@ require_cmd ib_write_bw ib_read_bw ib_send_bw ib_atomic_bw ib_write_lat \
 	ib_read_lat ib_send_lat ib_atomic_lat ss
 prog=$SROCE_BUILD/tests/traffic_test
 assert_ok test -x "$prog"
-rxe_cleanup()
-{
-	local rc=$?
-
-	rdma link delete rxe0 2>/dev/null
-	modprobe -r rdma_rxe 2>/dev/null
-	(exit "$rc")
-	sroce_exit
-}
-trap rxe_cleanup EXIT
-
-assert_ok modprobe sroce
-assert_ok modprobe rdma_rxe
-SROCE_NETNS+=(swj)
-assert_ok ip netns add swj
-assert_ok ip -n swj link set lo up
-assert_ok sroce_netdev_add swpf0 type veth peer name swpf1 netns swj
-assert_ok ip addr add 192.0.2.61/24 dev swpf0
-assert_ok ll_prepare swpf0
-assert_ok ip link set swpf0 up
-assert_ok ip -n swj addr add 192.0.2.62/24 dev swpf1
-assert_ok ll_prepare swpf1 swj
-assert_ok ip -n swj link set swpf1 up
-assert_ok wire_neigh "" swpf0 192.0.2.61 swj swpf1 192.0.2.62
-assert_ok rdma link add rxe0 type rxe netdev swpf0
-assert_ok sroce_link_add sroce61 swpf1 swj
-
-wait_for "gid_index rxe0 $(ipv4_gid 192.0.2.61) >/dev/null" 10 || fail "rxe0: no IPv4 GID"
-wait_for "gid_index sroce61 $(ipv4_gid 192.0.2.62) >/dev/null" 10 || fail "sroce61: no IPv4 GID"
-ll0=$(ll_gid swpf0) || fail "swpf0: no IPv6 link-local address"
-ll1=$(ll_gid swpf1 swj) || fail "swpf1: no IPv6 link-local address"
-wait_for "gid_index rxe0 $ll0 >/dev/null" 10 || fail "rxe0: no IPv6 GID"
-wait_for "gid_index sroce61 $ll1 >/dev/null" 10 || fail "sroce61: no IPv6 GID"
-r4=$(gid_index rxe0 "$(ipv4_gid 192.0.2.61)")
-s4=$(gid_index sroce61 "$(ipv4_gid 192.0.2.62)")
-r6=$(gid_index rxe0 "$ll0")
-s6=$(gid_index sroce61 "$ll1")
+wire_rxe_trap
+wire_rxe_hosts swj swpf 192.0.2.61 192.0.2.62 sroce61 ll
 
 # deltas DEV BEFORE: "name+N" for each counter of DEV that moved since
 # BEFORE (wire_counters output), packet and byte counts left out.

@@ -11,44 +11,8 @@
 
 modinfo rdma_rxe >/dev/null 2>&1 || skip "rdma_rxe is not available"
 require_cmd ibv_rc_pingpong ibv_ud_pingpong ss
-rxe_cleanup()
-{
-	local rc=$?
-
-	rdma link delete rxe0 2>/dev/null
-	modprobe -r rdma_rxe 2>/dev/null
-	(exit "$rc")
-	sroce_exit
-}
-trap rxe_cleanup EXIT
-
-assert_ok modprobe sroce
-assert_ok modprobe rdma_rxe
-SROCE_NETNS+=(swg)
-assert_ok ip netns add swg
-assert_ok ip -n swg link set lo up
-assert_ok sroce_netdev_add swpp0 type veth peer name swpp1 netns swg
-assert_ok ip addr add 192.0.2.31/24 dev swpp0
-assert_ok ll_prepare swpp0
-assert_ok ip link set swpp0 up
-assert_ok ip -n swg addr add 192.0.2.32/24 dev swpp1
-assert_ok ll_prepare swpp1 swg
-assert_ok ip -n swg link set swpp1 up
-assert_ok wire_neigh "" swpp0 192.0.2.31 swg swpp1 192.0.2.32
-assert_ok rdma link add rxe0 type rxe netdev swpp0
-assert_ok sroce_link_add sroce51 swpp1 swg
-
-# gid_of DEV SYSFS-GID: index of that RoCE v2 GID
-gid_of()
-{
-	local f
-
-	for f in $(grep -lx "$2" /sys/class/infiniband/"$1"/ports/1/gids/* 2>/dev/null); do
-		grep -q 'RoCE v2' "/sys/class/infiniband/$1/ports/1/gid_attrs/types/${f##*/}" &&
-			{ echo "${f##*/}"; return 0; }
-	done
-	return 1
-}
+wire_rxe_trap
+wire_rxe_hosts swg swpp 192.0.2.31 192.0.2.32 sroce51 ll
 
 # pingpong KIND SERVER-DEV SERVER-GID SERVER-NS CLIENT-DEV CLIENT-GID CLIENT-NS ADDR
 pingpong()
@@ -75,16 +39,6 @@ pingpong()
 	fi
 }
 
-wait_for "gid_of rxe0 $(ipv4_gid 192.0.2.31) >/dev/null" 10 || fail "rxe0: no IPv4 GID"
-wait_for "gid_of sroce51 $(ipv4_gid 192.0.2.32) >/dev/null" 10 || fail "sroce51: no IPv4 GID"
-ll0=$(ll_gid swpp0) || fail "swpp0: no IPv6 link-local address"
-ll1=$(ll_gid swpp1 swg) || fail "swpp1: no IPv6 link-local address"
-wait_for "gid_of rxe0 $ll0 >/dev/null" 10 || fail "rxe0: no IPv6 GID"
-wait_for "gid_of sroce51 $ll1 >/dev/null" 10 || fail "sroce51: no IPv6 GID"
-r4=$(gid_of rxe0 "$(ipv4_gid 192.0.2.31)")
-s4=$(gid_of sroce51 "$(ipv4_gid 192.0.2.32)")
-r6=$(gid_of rxe0 "$ll0")
-s6=$(gid_of sroce51 "$ll1")
 echo "# rxe0 GIDs $r4/$r6 ($ll0), sroce51 GIDs $s4/$s6 ($ll1)"
 
 before=$(wire_counters sroce51)
