@@ -26,6 +26,17 @@ static int sroce_query_device_ex(struct ibv_context *ibctx,
 	if (ret)
 		return ret;
 
+	/*
+	 * The kernel reports what kernel consumers get: fast registration
+	 * (REG_MR, LOCAL_INV, SEND_WITH_INV) is theirs alone - rdma-core has
+	 * no verb for it, and LOCAL_INV and SEND_WITH_INV on a user QP are
+	 * refused here and by the kernel.  An application must not see it.
+	 */
+	attr->orig_attr.device_cap_flags &= ~IBV_DEVICE_MEM_MGT_EXTENSIONS;
+	if (attr_size >= offsetof(struct ibv_device_attr_ex, device_cap_flags_ex) +
+			 sizeof(attr->device_cap_flags_ex))
+		attr->device_cap_flags_ex &= ~(uint64_t)IBV_DEVICE_MEM_MGT_EXTENSIONS;
+
 	/* The kernel reports the firmware version as major.minor.sub in 16-bit fields. */
 	fw = resp.base.fw_ver;
 	snprintf(attr->orig_attr.fw_ver, sizeof(attr->orig_attr.fw_ver), "%u.%u.%u",

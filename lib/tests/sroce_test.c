@@ -38,6 +38,8 @@
 
 #define FAKE_FW_VER	((1ULL << 32) | (2ULL << 16) | 3)
 #define FAKE_VENDOR_ID	0x5e7
+#define FAKE_CAP_FLAGS	(IBV_DEVICE_RC_RNR_NAK_GEN | IBV_DEVICE_MEM_MGT_EXTENSIONS | \
+			 IBV_DEVICE_PORT_ACTIVE_EVENT)
 
 static int passed, failed;
 
@@ -820,6 +822,9 @@ static ssize_t kern_ex_write(const struct ib_uverbs_cmd_hdr *hdr, size_t len)
 	resp->base.max_srq = 4;
 	resp->base.max_srq_wr = FAKE_MAX_SRQ_WR;
 	resp->base.max_srq_sge = FAKE_MAX_SRQ_SGE;
+	resp->base.device_cap_flags = FAKE_CAP_FLAGS;
+	if (out >= offsetof(typeof(*resp), device_cap_flags_ex) + 8)
+		resp->device_cap_flags_ex = FAKE_CAP_FLAGS;
 	resp->response_length = out;
 	kern.ex_query_device++;
 	return len;
@@ -881,6 +886,7 @@ static ssize_t kern_write(const void *buf, size_t len)
 		resp->max_srq = 4;
 		resp->max_srq_wr = FAKE_MAX_SRQ_WR;
 		resp->max_srq_sge = FAKE_MAX_SRQ_SGE;
+		resp->device_cap_flags = FAKE_CAP_FLAGS;
 		return len;
 	}
 	case IB_USER_VERBS_CMD_QUERY_PORT: {
@@ -1143,9 +1149,17 @@ static void test_context(struct verbs_device *vdev)
 	       dattr_ex.orig_attr.max_qp == 64 && dattr_ex.phys_port_cnt_ex == 1 &&
 	       !strcmp(dattr_ex.orig_attr.fw_ver, "1.2.3"),
 	       "ibv_query_device_ex reaches query_device_ex, fw_ver 1.2.3");
+	expect(!ret && dattr_ex.orig_attr.device_cap_flags ==
+			       (FAKE_CAP_FLAGS & ~IBV_DEVICE_MEM_MGT_EXTENSIONS) &&
+	       dattr_ex.device_cap_flags_ex ==
+			       (FAKE_CAP_FLAGS & ~IBV_DEVICE_MEM_MGT_EXTENSIONS),
+	       "ibv_query_device_ex: the kernel's fast-registration flag is hidden");
 	ret = ibv_query_device(ctx, &dattr);
 	expect(!ret && dattr.vendor_id == FAKE_VENDOR_ID && !strcmp(dattr.fw_ver, "1.2.3"),
 	       "ibv_query_device (legacy QUERY_DEVICE) reaches query_device_ex");
+	expect(!ret && dattr.device_cap_flags ==
+			       (FAKE_CAP_FLAGS & ~IBV_DEVICE_MEM_MGT_EXTENSIONS),
+	       "ibv_query_device: the kernel's fast-registration flag is hidden");
 
 	ret = ibv_query_port(ctx, 1, &pattr);
 	expect(!ret && pattr.state == IBV_PORT_ACTIVE && pattr.active_mtu == IBV_MTU_1024 &&

@@ -20,6 +20,11 @@ port = ctx.query_port(1)
 assert port.state == e.IBV_PORT_ACTIVE, port.state
 assert port.link_layer == e.IBV_LINK_LAYER_ETHERNET
 assert port.max_msg_sz == 1 << 30
+# fast registration is for kernel consumers only: not an application's cap
+assert not attr.device_cap_flags & e.IBV_DEVICE_MEM_MGT_EXTENSIONS
+attr_ex = ctx.query_device_ex()
+assert not attr_ex.device_cap_flags_ex & e.IBV_DEVICE_MEM_MGT_EXTENSIONS
+assert attr_ex.orig_attr.device_cap_flags == attr.device_cap_flags
 pds = [PD(ctx) for _ in range(200)]
 for pd in pds:
     pd.close()
