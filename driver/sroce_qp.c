@@ -468,8 +468,9 @@ static void sroce_qp_work(struct work_struct *work)
  * rdma_rxe runs its responder in the sender's context; the sender then
  * takes the answers in its next pass.  Runs of the work, and senders with
  * more than one WR outstanding or a message of more than one packet,
- * leave the peer to its own work: a busy QP pair keeps its two CPUs.  qp->engine_mutex keeps the runs of
- * a QP exclusive: the work waits for it, inline runs only try it and
+ * leave the peer to its own work: a busy QP pair keeps its two CPUs.
+ * qp->engine_mutex keeps the runs of a QP exclusive: the work waits for
+ * it, inline runs only try it and
  * schedule the work when it is taken, so no run ever waits for another
  * QP's.  A nested run (@outer: the run it is nested in) starts none:
  * nesting is one level deep.  Process context; may sleep.
