@@ -114,16 +114,20 @@ static int sroce_skb_append(struct sk_buff *skb, void *kaddr, unsigned int n)
 	while (n) {
 		off = offset_in_page(kaddr);
 		len = min_t(unsigned int, n, PAGE_SIZE - off);
-		page = virt_addr_valid(kaddr) ? virt_to_page(kaddr) : NULL;
-		if (page && sendpage_ok(page) &&
-		    skb_can_coalesce(skb, shinfo->nr_frags, page, off)) {
+		page = NULL;
+		if (virt_addr_valid(kaddr)) {
+			page = virt_to_page(kaddr);
+			if (!sendpage_ok(page))
+				page = NULL;
+		}
+		if (page && skb_can_coalesce(skb, shinfo->nr_frags, page, off)) {
 			skb_frag_size_add(&shinfo->frags[shinfo->nr_frags - 1],
 					  len);
 		} else {
 			/* sroce_pkt_by_ref() bounds the fragments */
 			if (WARN_ON_ONCE(shinfo->nr_frags >= MAX_SKB_FRAGS))
 				return -EIO;
-			if (page && sendpage_ok(page)) {
+			if (page) {
 				get_page(page);
 			} else {
 				copy = netdev_alloc_frag(len);
